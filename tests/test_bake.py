@@ -1,0 +1,118 @@
+"""Every supported variant bakes into a clean, lint-free project whose own tests pass."""
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+from variants import PORT, PROVIDER_MARKERS
+from venvs import venv_for
+
+TEMPLATE_SYNTAX = re.compile(r"\{\{|\{%")
+
+
+def project_files(project: Path) -> list[Path]:
+    return [path for path in project.rglob("*") if path.is_file()]
+
+
+def python_sources(project: Path) -> list[Path]:
+    return [path for path in (project / "backend").rglob("*.py")]
+
+
+def test_no_template_syntax_is_left_in_any_file(baked):
+    _, project = baked
+
+    leftovers = [
+        str(path.relative_to(project))
+        for path in project_files(project)
+        if TEMPLATE_SYNTAX.search(path.read_text(encoding="utf-8"))
+    ]
+
+    assert leftovers == []
+
+
+def test_no_file_is_empty(baked):
+    _, project = baked
+
+    empty = [p.name for p in project_files(project) if not p.read_text(encoding="utf-8").strip()]
+
+    assert empty == []
+
+
+def test_the_chosen_provider_block_is_present_and_no_other(baked):
+    answers, project = baked
+    model_module = next((project / "backend").glob("*/model.py")).read_text()
+    code = "\n".join(path.read_text() for path in python_sources(project))
+
+    assert PROVIDER_MARKERS[answers["provider"]] in model_module
+    assert f'"{answers["provider"]}/' in code
+    for provider, marker in PROVIDER_MARKERS.items():
+        if provider != answers["provider"]:
+            assert marker not in code
+            assert f'"{provider}/' not in code
+    assert not any(path.name == "_providers" for path in project.rglob("*"))
+
+
+def test_only_the_chosen_store_is_generated(baked):
+    answers, project = baked
+    stores = {path.stem for path in (project / "backend").glob("*/stores/*.py")}
+    requirements = (project / "backend" / "requirements.txt").read_text()
+
+    expected = "memory" if answers["store"] == "memory" else "sql"
+    assert stores == {"__init__", "base", "ids", expected}
+    assert ("asyncpg" in requirements) == (answers["store"] == "postgres")
+    assert ("aiosqlite" in requirements) == (answers["store"] == "sqlite")
+
+
+def test_the_port_is_applied(baked):
+    _, project = baked
+    settings = next((project / "backend").glob("*/settings.py")).read_text()
+
+    assert f"default={PORT}," in settings
+    assert f"PORT={PORT}\n" in (project / ".env.example").read_text()
+
+
+def test_the_env_example_names_only_the_chosen_providers_key(baked):
+    answers, project = baked
+    env_example = (project / ".env.example").read_text()
+
+    keys = [m for p, m in PROVIDER_MARKERS.items() if m in env_example]
+
+    assert keys == [PROVIDER_MARKERS[answers["provider"]]]
+
+
+def test_ruff_check_passes(baked):
+    _, project = baked
+
+    result = run([venv_for(project) / "ruff", "check", "."], project)
+
+    assert result.returncode == 0, result.stdout
+
+
+def test_ruff_format_check_passes(baked):
+    _, project = baked
+
+    result = run([venv_for(project) / "ruff", "format", "--check", "."], project)
+
+    assert result.returncode == 0, result.stdout
+
+
+def test_the_generated_projects_own_tests_pass(baked):
+    _, project = baked
+
+    result = run([venv_for(project) / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider"], project)
+
+    assert result.returncode == 0, result.stdout[-20000:]
+    assert re.search(r"\d+ passed", result.stdout)
+    assert " failed" not in result.stdout.splitlines()[-1]
+
+
+def run(command: list, project: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(part) for part in command],
+        cwd=project,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )

@@ -1,0 +1,17 @@
+"""The agent's model: OpenAI through LiteLLM's chat-completions route."""
+
+from agents.extensions.models.litellm_model import LitellmModel
+
+from .settings import Settings
+
+# LiteLLM reads the key itself.
+API_KEY_VARIABLES = ("OPENAI_API_KEY",)
+
+
+def build_model(settings: Settings) -> LitellmModel:
+    """OpenAI via LiteLLM's `openai/` route.
+
+    With no LLM_BASE_URL, LiteLLM honours OPENAI_BASE_URL (then OPENAI_API_BASE); a custom base,
+    such as an OpenAI-compatible server, must end in /v1.
+    """
+    return LitellmModel(model=settings.llm_model, base_url=settings.llm_base_url)

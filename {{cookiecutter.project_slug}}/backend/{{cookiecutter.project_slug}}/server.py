@@ -1,0 +1,126 @@
+"""The ChatKit server: runs the agent on a thread's recent history and streams its reply."""
+
+import logging
+from collections.abc import AsyncIterator
+from functools import partial
+
+from agents import Agent, Runner, TResponseInputItem
+from chatkit.agents import AgentContext, stream_agent_response
+from chatkit.errors import CustomStreamError, StreamError
+from chatkit.server import ChatKitServer, NonStreamingResult, StreamingResult
+from chatkit.types import (
+    ChatKitReq,
+    FeedbackKind,
+    ThreadItem,
+    ThreadMetadata,
+    ThreadsRetryAfterItemReq,
+    ThreadStreamEvent,
+    UserMessageItem,
+    is_streaming_req,
+)
+from pydantic import TypeAdapter
+
+from .context import RequestContext
+from .converter import ChatCompletionsConverter
+from .placeholder_ids import remap_placeholder_ids
+from .stores import AppStore
+
+logger = logging.getLogger(__name__)
+
+# Upstream builds this adapter on every request, which costs milliseconds; build it once.
+CHATKIT_REQUEST = TypeAdapter(ChatKitReq)
+
+# Request types this backend does not serve (it has no attachment store, no transcription and
+# no widget actions). Remove a type from here when you implement it.
+UNSUPPORTED_REQUEST_TYPES = frozenset(
+    {
+        "attachments.create",
+        "attachments.delete",
+        "input.transcribe",
+        "threads.custom_action",
+        "threads.sync_custom_action",
+    }
+)
+
+TURN_FAILED = "The assistant could not answer just now. Please try again."
+
+
+class AgentChatKitServer(ChatKitServer[RequestContext]):
+    """Answers every user message with `agent`, given the last `history_limit` thread items."""
+
+    def __init__(self, store: AppStore, agent: Agent, history_limit: int) -> None:
+        super().__init__(store)
+        self.store: AppStore = store
+        self.agent = agent
+        self.history_limit = history_limit
+        self.converter = ChatCompletionsConverter()
+
+    def parse_request(self, body: str | bytes) -> ChatKitReq:
+        """Validate a raw request body; raises pydantic.ValidationError."""
+        return CHATKIT_REQUEST.validate_json(body)
+
+    async def process(
+        self, request: str | bytes | bytearray, context: RequestContext
+    ) -> StreamingResult | NonStreamingResult:
+        return await self.process_parsed(self.parse_request(request), context)
+
+    async def process_parsed(
+        self, request: ChatKitReq, context: RequestContext
+    ) -> StreamingResult | NonStreamingResult:
+        """`ChatKitServer.process` for a request that is already validated."""
+        if isinstance(request, ThreadsRetryAfterItemReq):
+            # Upstream answers an unknown item with an empty stream; make it a NotFoundError.
+            await self.store.load_item(request.params.thread_id, request.params.item_id, context)
+        if is_streaming_req(request):
+            return StreamingResult(self._process_streaming(request, context))
+        return NonStreamingResult(await self._process_non_streaming(request, context))
+
+    async def add_feedback(
+        self,
+        thread_id: str,
+        item_ids: list[str],
+        feedback: FeedbackKind,
+        context: RequestContext,
+    ) -> None:
+        # Record feedback here if you need it; the lookup makes foreign threads a 404.
+        await self.store.load_thread(thread_id, context)
+        logger.info("Feedback %s on %d item(s) of thread %s", feedback, len(item_ids), thread_id)
+
+    async def respond(
+        self,
+        thread: ThreadMetadata,
+        input_user_message: UserMessageItem | None,
+        context: RequestContext,
+    ) -> AsyncIterator[ThreadStreamEvent]:
+        agent_context = AgentContext(thread=thread, store=self.store, request_context=context)
+        result = Runner.run_streamed(
+            self.agent, await self._history(thread, context), context=agent_context
+        )
+        events = stream_agent_response(agent_context, result)
+        new_id = partial(self.store.generate_item_id, thread=thread, context=context)
+        try:
+            async for event in remap_placeholder_ids(events, new_id):
+                yield event
+        except (CustomStreamError, StreamError):
+            raise
+        except Exception as error:
+            # The client gets a short, safe message; the details stay in the server log.
+            logger.exception("The turn failed in thread %s", thread.id)
+            raise CustomStreamError(TURN_FAILED, allow_retry=True) from error
+
+    async def _history(
+        self, thread: ThreadMetadata, context: RequestContext
+    ) -> list[TResponseInputItem]:
+        """The agent's input: the most recent items, which include the new user message."""
+        page = await self.store.load_thread_items(
+            thread.id, None, self.history_limit, "desc", context
+        )
+        return await self.converter.to_agent_input(start_at_user_message(page.data[::-1]))
+
+
+def start_at_user_message(items: list[ThreadItem]) -> list[ThreadItem]:
+    """Drop what precedes the first user message: some providers refuse a leading reply."""
+    for index, item in enumerate(items):
+        if isinstance(item, UserMessageItem):
+            return items[index:]
+    return items
