@@ -34,7 +34,7 @@ def problems(answers: dict) -> list[str]:
     if store not in STORES:
         found.append(f"store {store!r} is not one of {', '.join(STORES)}")
     model = answers["model"]
-    if model != "auto" and not (model.startswith(f"{provider}/") and len(model) > len(provider) + 1):
+    if model != "auto" and not re.fullmatch(rf"{re.escape(provider)}/\S+", model):
         found.append(
             f"model {model!r} must be 'auto' or a LiteLLM model string for {provider}, "
             f"such as {answers['_default_models'].get(provider, provider + '/<model>')!r}"

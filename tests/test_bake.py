@@ -8,6 +8,12 @@ from pathlib import Path
 from variants import PORT, PROVIDER_MARKERS
 from venvs import venv_for
 
+TEMPLATE_PACKAGE = (
+    Path(__file__).parents[1]
+    / "{{cookiecutter.project_slug}}"
+    / "backend"
+    / "{{cookiecutter.project_slug}}"
+)
 TEMPLATE_SYNTAX = re.compile(r"\{\{|\{%")
 
 
@@ -39,18 +45,25 @@ def test_no_file_is_empty(baked):
     assert empty == []
 
 
-def test_the_chosen_provider_block_is_present_and_no_other(baked):
+def test_the_model_module_is_the_chosen_providers_block(baked):
     answers, project = baked
     model_module = next((project / "backend").glob("*/model.py")).read_text()
+    template_block = TEMPLATE_PACKAGE / "_providers" / f"{answers['provider']}.py"
+
+    assert model_module == template_block.read_text()
+    assert not list(project.rglob("_providers"))
+
+
+def test_no_other_providers_key_or_model_is_left(baked):
+    answers, project = baked
+    model_module = next((project / "backend").glob("*/model.py")).read_text()
+    env_example = (project / ".env.example").read_text()
     code = "\n".join(path.read_text() for path in python_sources(project))
 
-    assert PROVIDER_MARKERS[answers["provider"]] in model_module
-    assert f'"{answers["provider"]}/' in code
     for provider, marker in PROVIDER_MARKERS.items():
         if provider != answers["provider"]:
-            assert marker not in code
+            assert marker not in model_module + env_example
             assert f'"{provider}/' not in code
-    assert not any(path.name == "_providers" for path in project.rglob("*"))
 
 
 def test_only_the_chosen_store_is_generated(baked):
@@ -100,7 +113,9 @@ def test_ruff_format_check_passes(baked):
 def test_the_generated_projects_own_tests_pass(baked):
     _, project = baked
 
-    result = run([venv_for(project) / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider"], project)
+    result = run(
+        [venv_for(project) / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider"], project
+    )
 
     assert result.returncode == 0, result.stdout[-20000:]
     assert re.search(r"\d+ passed", result.stdout)

@@ -16,13 +16,15 @@ TEMPLATE = Path(__file__).parents[1]
         pytest.param({"project_slug": "My-Chat"}, id="slug-not-an-identifier"),
         pytest.param({"project_slug": "1chat"}, id="slug-starts-with-a-digit"),
         pytest.param({"project_slug": "class"}, id="slug-is-a-keyword"),
-        pytest.param({"project_slug": "chat\"; import os"}, id="slug-with-code"),
+        pytest.param({"project_slug": 'chat"; import os'}, id="slug-with-code"),
         pytest.param({"port": "0"}, id="port-zero"),
         pytest.param({"port": "65536"}, id="port-too-high"),
         pytest.param({"port": "eighty"}, id="port-not-a-number"),
         pytest.param({"port": "-1"}, id="port-negative"),
         pytest.param({"model": "gpt-5.5"}, id="model-without-prefix"),
-        pytest.param({"provider": "anthropic", "model": "openai/gpt-5.5"}, id="model-of-another-provider"),
+        pytest.param(
+            {"provider": "anthropic", "model": "openai/gpt-5.5"}, id="model-of-another-provider"
+        ),
     ],
 )
 def test_bake_rejects_bad_answers(cookies, answers, tmp_path):
@@ -40,7 +42,9 @@ def test_the_rejection_names_the_bad_value(cookies, capfd):
 
 
 def test_an_explicit_model_of_the_chosen_provider_is_kept(cookies):
-    result = cookies.bake(extra_context={"provider": "anthropic", "model": "anthropic/claude-haiku-5-5"})
+    result = cookies.bake(
+        extra_context={"provider": "anthropic", "model": "anthropic/claude-haiku-5-5"}
+    )
 
     settings = next((result.project_path / "backend").glob("*/settings.py")).read_text()
     assert 'DEFAULT_MODEL = "anthropic/claude-haiku-5-5"' in settings
@@ -58,7 +62,7 @@ def test_an_unknown_choice_is_refused_before_anything_is_written(cookies, answer
     result = cookies.bake(extra_context=answers)
 
     assert result.exit_code != 0
-    assert list(answers.values())[0] in str(result.exception)
+    assert next(iter(answers.values())) in str(result.exception)
     assert result.project_path is None
 
 

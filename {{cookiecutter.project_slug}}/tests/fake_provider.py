@@ -40,7 +40,7 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import uvicorn
 from starlette.applications import Starlette
@@ -297,7 +297,11 @@ def _arguments_json(call: ToolCall) -> str:
 
 
 class _OpenAI:
-    error_types = {400: "invalid_request_error", 401: "invalid_request_error", 429: "requests"}
+    error_types: ClassVar[dict[int, str]] = {
+        400: "invalid_request_error",
+        401: "invalid_request_error",
+        429: "requests",
+    }
 
     @staticmethod
     def events(
@@ -373,7 +377,7 @@ def _openai_usage(record: RecordedRequest, text: str) -> dict[str, int]:
 
 
 class _Anthropic:
-    error_types = {
+    error_types: ClassVar[dict[int, str]] = {
         400: "invalid_request_error",
         401: "authentication_error",
         403: "permission_error",
@@ -466,7 +470,7 @@ class _Anthropic:
 
 
 class _Gemini:
-    statuses = {
+    statuses: ClassVar[dict[int, str]] = {
         400: "INVALID_ARGUMENT",
         401: "UNAUTHENTICATED",
         403: "PERMISSION_DENIED",
