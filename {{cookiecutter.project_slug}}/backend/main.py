@@ -1,17 +1,24 @@
 """Entry point: `python backend/main.py` serves the backend; `uvicorn main:app` imports it."""
 
-import logging
-
-import uvicorn
+import sys
 
 from {{ cookiecutter.project_slug }}.api import create_app
+from {{ cookiecutter.project_slug }}.auth import refuse_open_bind
+from {{ cookiecutter.project_slug }}.logs import configure_logging
+from {{ cookiecutter.project_slug }}.serving import serve
 from {{ cookiecutter.project_slug }}.settings import get_settings
+from {{ cookiecutter.project_slug }}.startup import missing_api_key, warn_about_model
 
 settings = get_settings()
-logging.basicConfig(
-    level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-)
+configure_logging(settings)
+# Refused here, before serving, so that `uvicorn main:app` stops on it too, with one line.
+if problem := missing_api_key():
+    sys.exit(problem)
+warn_about_model(settings.llm_model)
 app = create_app(settings)
 
 if __name__ == "__main__":
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower())
+    # Under `uvicorn main:app --host ...` the bind address is not known here: see the README.
+    if refusal := refuse_open_bind(settings):
+        sys.exit(refusal)
+    serve(app, settings)

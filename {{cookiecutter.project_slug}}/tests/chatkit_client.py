@@ -30,11 +30,15 @@ def sse_events(response: httpx.Response) -> list[dict[str, Any]]:
 class ChatKitClient:
     """Speaks to /chatkit over any httpx client (in-process or a live server)."""
 
-    def __init__(self, http: httpx.AsyncClient) -> None:
+    def __init__(self, http: httpx.AsyncClient, headers: dict[str, str] | None = None) -> None:
         self.http = http
+        # Sent with every request, e.g. one user's Authorization header.
+        self.headers = headers or {}
 
     async def post(self, request_type: str, **params: Any) -> httpx.Response:
-        return await self.http.post("/chatkit", json=request(request_type, **params))
+        return await self.http.post(
+            "/chatkit", json=request(request_type, **params), headers=self.headers
+        )
 
     async def stream(self, request_type: str, **params: Any) -> list[dict[str, Any]]:
         response = await self.post(request_type, **params)

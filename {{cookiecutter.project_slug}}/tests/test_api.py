@@ -246,6 +246,13 @@ async def test_cors_ignores_other_origins(http: httpx.AsyncClient):
     assert "access-control-allow-origin" not in response.headers
 
 
+@pytest.mark.parametrize("path", ["/docs", "/openapi.json"])
+async def test_the_api_docs_are_absent_by_default(http: httpx.AsyncClient, path: str):
+    response = await http.get(path)
+
+    assert response.status_code == 404
+
+
 async def test_the_debug_endpoint_is_absent_by_default(http: httpx.AsyncClient):
     response = await http.get("/debug/threads")
 

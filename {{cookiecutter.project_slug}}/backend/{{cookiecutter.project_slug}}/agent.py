@@ -3,6 +3,7 @@
 from agents import Agent, ModelSettings
 
 from .model import build_model
+from .retries import model_retry_settings
 from .settings import Settings
 from .tools import TOOLS
 
@@ -19,12 +20,16 @@ def build_agent(settings: Settings) -> Agent:
         instructions=INSTRUCTIONS,
         model=build_model(settings),
         model_settings=ModelSettings(
-            # Passed through to litellm.acompletion: LiteLLM's own timeout and retries
-            # (with backoff on 429 and 5xx) apply to every provider alike.
+            # Passed through to litellm.acompletion. LiteLLM's retries are off (the openai client
+            # would retry on its own); the runner retries instead, alike for every provider.
             extra_args={
                 "timeout": settings.llm_timeout_seconds,
-                "num_retries": settings.llm_max_retries,
+                "num_retries": 0,
+                "max_retries": 0,
             },
+            retry=model_retry_settings(settings),
+            # Token counts for the logs; OpenAI streams them only when asked.
+            include_usage=True,
         ),
         tools=TOOLS,
     )

@@ -1,5 +1,6 @@
 """The HTTP app: the ChatKit endpoint, health and readiness checks, CORS and error mapping."""
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,12 +15,23 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import ValidationError
 
 from .agent import build_agent
+from .auth import request_context, token_verifier, warn_if_unauthenticated
 from .context import RequestContext
+from .gc_tuning import record_gc_pauses, tune_gc
+from .limits import RateLimiter, check_message_length, enforce_rate_limit
+from .logs import annotate_request
+from .request_log import REQUEST_ID_HEADER, RequestLogMiddleware
 from .server import UNSUPPORTED_REQUEST_TYPES, AgentChatKitServer
+from .serving import Turns
 from .settings import Settings
+from .startup import missing_api_key
 from .stores import create_store
 
 logger = logging.getLogger(__name__)
+
+SERVER_STOPPING = "The server is restarting. Please try again."
+# At shutdown, how long the store stays open for cancelled turns to save their partial replies.
+TURNS_DRAIN_SECONDS = 10.0
 
 router = APIRouter()
 debug_router = APIRouter(prefix="/debug", tags=["debug"])
@@ -31,25 +43,46 @@ def create_app(settings: Settings) -> FastAPI:
     litellm.suppress_debug_info = True
     store = create_store(settings)
     server = AgentChatKitServer(store, build_agent(settings), settings.history_limit)
+    turns = Turns()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        warn_if_unauthenticated(settings)
         await store.open()
+        tune_gc()
         try:
-            yield
+            with record_gc_pauses(settings.benchmark_gc_stats):
+                yield
         finally:
+            # Turns cancelled by the shutdown are still saving their partial replies.
+            await turns.wait_idle(TURNS_DRAIN_SECONDS)
             await store.close()
 
-    app = FastAPI(title={{ cookiecutter.project_name | tojson }}, lifespan=lifespan)
+    # The interactive API docs, like /debug, are for development.
+    docs = settings.debug_endpoints
+    app = FastAPI(
+        title={{ cookiecutter.project_name | tojson }},
+        lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if docs else None,
+    )
     app.state.settings = settings
     app.state.server = server
+    app.state.turns = turns
+    app.state.token_verifier = token_verifier(settings)
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
         allow_credentials=True,
         allow_methods=["GET", "POST", "OPTIONS"],
-        allow_headers=["Authorization", "Content-Type"],
+        allow_headers=["Authorization", "Content-Type", REQUEST_ID_HEADER],
+        # Readable by the front end's JavaScript, not only by the browser.
+        expose_headers=[REQUEST_ID_HEADER, "Retry-After"],
     )
+    # Added last, so it is the outermost: its log line times and tags everything inside.
+    app.add_middleware(RequestLogMiddleware)
     app.add_exception_handler(ValidationError, invalid_request)
     app.add_exception_handler(NotFoundError, not_found)
     app.include_router(router)
@@ -66,11 +99,6 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def request_context() -> RequestContext:
-    """Who is calling. In development every request is the one local user."""
-    return RequestContext(user_id="local-user")
-
-
 @router.get("/health")
 async def health() -> dict[str, str]:
     """Liveness: the process answers. Touches nothing else."""
@@ -79,7 +107,12 @@ async def health() -> dict[str, str]:
 
 @router.get("/ready")
 async def ready(server: AgentChatKitServer = Depends(get_server)) -> JSONResponse:
-    """Readiness: 200 only when the store can be reached."""
+    """Readiness: 200 only when the configuration is complete and the store can be reached."""
+    if problem := missing_api_key():
+        return JSONResponse(
+            {"status": "unavailable", "reason": "configuration", "detail": problem},
+            status_code=503,
+        )
     try:
         await server.store.ping()
     except Exception as error:
@@ -88,7 +121,7 @@ async def ready(server: AgentChatKitServer = Depends(get_server)) -> JSONRespons
     return JSONResponse({"status": "ready"})
 
 
-@router.post("/chatkit")
+@router.post("/chatkit", dependencies=[Depends(enforce_rate_limit)])
 async def chatkit(
     request: Request,
     server: AgentChatKitServer = Depends(get_server),
@@ -96,14 +129,17 @@ async def chatkit(
     context: RequestContext = Depends(request_context),
 ) -> Response:
     """The ChatKit protocol: SSE for streaming requests, JSON for the rest."""
+    annotate_request(user_id=context.user_id)
     body = await read_body(request, settings.max_body_bytes)
     chatkit_request = server.parse_request(body)
+    annotate_request(thread_id=getattr(chatkit_request.params, "thread_id", None))
     if chatkit_request.type in UNSUPPORTED_REQUEST_TYPES:
         raise HTTPException(400, f"{chatkit_request.type} is not supported by this backend")
+    check_message_length(chatkit_request, settings.max_message_chars)
     try:
         result = await server.process_parsed(chatkit_request, context)
         if isinstance(result, StreamingResult):
-            return await stream(result)
+            return await stream(result, request.app.state.turns)
     except ValueError as error:
         # ChatKit raises ValueError for requests that do not fit the thread, e.g. a tool
         # output when no client tool call is pending.
@@ -126,7 +162,7 @@ async def read_body(request: Request, limit: int) -> bytes:
     return bytes(body)
 
 
-async def stream(result: StreamingResult) -> StreamingResponse:
+async def stream(result: StreamingResult, turns: Turns) -> StreamingResponse:
     """An SSE response whose failures before the first event are still HTTP errors.
 
     ChatKit raises some errors (an unknown thread, say) before its first event. Once a 200 is
@@ -140,12 +176,19 @@ async def stream(result: StreamingResult) -> StreamingResponse:
         if first is None:
             return
         yield first
-        try:
-            async for event in events:
-                yield event
-        except Exception:
-            logger.exception("The response stream failed")
-            yield sse(ErrorEvent(code=ErrorCode.STREAM_ERROR, allow_retry=False))
+        with turns.track():
+            try:
+                async for event in events:
+                    yield event
+            except asyncio.CancelledError:
+                # Shutdown stopped the turn (its partial reply is saved): say so and end the
+                # stream properly. Any other cancellation (the client left) goes on.
+                if not turns.withdraw_stop():
+                    raise
+                yield sse(ErrorEvent(message=SERVER_STOPPING, allow_retry=True))
+            except Exception:
+                logger.exception("The response stream failed")
+                yield sse(ErrorEvent(code=ErrorCode.STREAM_ERROR, allow_retry=False))
 
     return StreamingResponse(
         body(),

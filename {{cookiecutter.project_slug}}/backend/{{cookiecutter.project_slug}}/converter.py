@@ -2,7 +2,8 @@
 
 from agents import TResponseInputItem
 from chatkit.agents import ThreadItemConverter
-from chatkit.types import AssistantMessageItem
+from chatkit.types import AssistantMessageItem, UserMessageTagContent
+from openai.types.responses import ResponseInputContentParam, ResponseInputTextParam
 
 
 class ChatCompletionsConverter(ThreadItemConverter):
@@ -20,3 +21,8 @@ class ChatCompletionsConverter(ThreadItemConverter):
             "role": "assistant",
             "content": "".join(part.text for part in item.content),
         }
+
+    async def tag_to_message_content(self, tag: UserMessageTagContent) -> ResponseInputContentParam:
+        # ChatKit's default raises, which fails the turn, and every later one in the thread.
+        # Describe what your app's tags mean here (tag.data holds what the front end attached).
+        return ResponseInputTextParam(type="input_text", text=f"@{tag.text} (id {tag.id})")

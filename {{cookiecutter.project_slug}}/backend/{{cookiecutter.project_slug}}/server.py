@@ -1,9 +1,11 @@
 """The ChatKit server: runs the agent on a thread's recent history and streams its reply."""
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from functools import partial
 
+import anyio
 from agents import Agent, Runner, TResponseInputItem
 from chatkit.agents import AgentContext, stream_agent_response
 from chatkit.errors import CustomStreamError, StreamError
@@ -22,7 +24,9 @@ from pydantic import TypeAdapter
 
 from .context import RequestContext
 from .converter import ChatCompletionsConverter
+from .logs import annotate_request
 from .placeholder_ids import remap_placeholder_ids
+from .request_log import ModelCallLog
 from .stores import AppStore
 
 logger = logging.getLogger(__name__)
@@ -43,6 +47,14 @@ UNSUPPORTED_REQUEST_TYPES = frozenset(
 )
 
 TURN_FAILED = "The assistant could not answer just now. Please try again."
+
+# The largest page of threads or items a client may ask for.
+MAX_PAGE_SIZE = 1000
+# Request parameters that the store looks rows up by.
+ID_FIELDS = ("thread_id", "item_id", "after", "attachment_id")
+
+# How long saving a cancelled turn may take before it is given up (the store is unreachable).
+CANCELLED_SAVE_SECONDS = 5.0
 
 
 class AgentChatKitServer(ChatKitServer[RequestContext]):
@@ -68,6 +80,7 @@ class AgentChatKitServer(ChatKitServer[RequestContext]):
         self, request: ChatKitReq, context: RequestContext
     ) -> StreamingResult | NonStreamingResult:
         """`ChatKitServer.process` for a request that is already validated."""
+        check_params(request.params)
         if isinstance(request, ThreadsRetryAfterItemReq):
             # Upstream answers an unknown item with an empty stream; make it a NotFoundError.
             await self.store.load_item(request.params.thread_id, request.params.item_id, context)
@@ -92,21 +105,45 @@ class AgentChatKitServer(ChatKitServer[RequestContext]):
         input_user_message: UserMessageItem | None,
         context: RequestContext,
     ) -> AsyncIterator[ThreadStreamEvent]:
+        annotate_request(thread_id=thread.id)
         agent_context = AgentContext(thread=thread, store=self.store, request_context=context)
+        model_calls = ModelCallLog()
         result = Runner.run_streamed(
-            self.agent, await self._history(thread, context), context=agent_context
+            self.agent,
+            await self._history(thread, context),
+            context=agent_context,
+            hooks=model_calls,
         )
         events = stream_agent_response(agent_context, result)
         new_id = partial(self.store.generate_item_id, thread=thread, context=context)
         try:
             async for event in remap_placeholder_ids(events, new_id):
                 yield event
+        except asyncio.CancelledError:
+            model_calls.close("cancelled")
+            raise
         except (CustomStreamError, StreamError):
+            model_calls.close("error")
             raise
         except Exception as error:
+            model_calls.close("error")
             # The client gets a short, safe message; the details stay in the server log.
-            logger.exception("The turn failed in thread %s", thread.id)
+            logger.error("The turn failed in thread %s", thread.id, exc_info=provider_error(error))
             raise CustomStreamError(TURN_FAILED, allow_retry=True) from error
+
+    async def handle_stream_cancelled(
+        self, thread: ThreadMetadata, pending_items: list[ThreadItem], context: RequestContext
+    ) -> None:
+        """Keep what the user saw of a cancelled reply (client gone, stop pressed, shutdown).
+
+        ChatKit saves the partial reply, under the fresh id it streamed with, and a hidden note
+        that the turn was cancelled. Starlette cancels a stream through an anyio cancel scope,
+        which would cancel those writes too, so they run shielded, for a bounded time.
+        """
+        with anyio.move_on_after(CANCELLED_SAVE_SECONDS, shield=True) as scope:
+            await super().handle_stream_cancelled(thread, pending_items, context)
+        if scope.cancelled_caught:
+            logger.error("Could not save the cancelled turn of thread %s in time", thread.id)
 
     async def _history(
         self, thread: ThreadMetadata, context: RequestContext
@@ -116,6 +153,27 @@ class AgentChatKitServer(ChatKitServer[RequestContext]):
             thread.id, None, self.history_limit, "desc", context
         )
         return await self.converter.to_agent_input(start_at_user_message(page.data[::-1]))
+
+
+def check_params(params: object) -> None:
+    """Refuse, with a ValueError (HTTP 400), what ChatKit accepts but this backend cannot serve."""
+    limit = getattr(params, "limit", None)
+    if limit is not None and not 0 <= limit <= MAX_PAGE_SIZE:
+        # The stores pass it on to SQL, where a huge one overflows and -1 means "all".
+        raise ValueError(f"limit must be between 0 and {MAX_PAGE_SIZE}")
+    if getattr(getattr(params, "input", None), "attachments", None):
+        # No attachment store: ChatKit would create the thread, then fail on the attachment.
+        raise ValueError("attachments are not supported by this backend")
+    ids = [getattr(params, name, None) for name in ID_FIELDS]
+    ids += getattr(params, "item_ids", None) or []
+    if any("\x00" in value for value in ids if isinstance(value, str)):
+        # No id holds one, and PostgreSQL cannot even compare text with it.
+        raise ValueError("ids cannot contain NUL characters")
+
+
+def provider_error(error: Exception) -> BaseException:
+    """The error the provider raised: LiteLLM wraps Gemini's stream errors in another one."""
+    return getattr(error, "original_exception", None) or error
 
 
 def start_at_user_message(items: list[ThreadItem]) -> list[ThreadItem]:

@@ -1,12 +1,13 @@
 """Configuration: one pydantic-settings object, read from the environment and the project's .env."""
 
 import os
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from dotenv import load_dotenv
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -35,10 +36,20 @@ def prepare_environment() -> None:
         os.environ.setdefault("OPENAI_AGENTS_DISABLE_TRACING", "1")
 
 
+def first_variable_set(names: Iterable[str]) -> str | None:
+    """The first of the environment variables `names` that is set and not blank, else None.
+
+    For the provider key, which LiteLLM reads from the environment itself: the app only needs
+    to know whether one is there (see startup.py).
+    """
+    return next((name for name in names if os.environ.get(name, "").strip()), None)
+
+
 class Settings(BaseSettings):
     """Every setting the backend reads; see .env.example for the variables."""
 
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+    # Errors name the setting but never echo its value, which may be a secret.
+    model_config = SettingsConfigDict(extra="ignore", frozen=True, hide_input_in_errors=True)
 
     host: str = "127.0.0.1"
     port: int = Field(default={{ cookiecutter.port }}, ge=1, le=65535)
@@ -48,6 +59,8 @@ class Settings(BaseSettings):
     llm_base_url: str | None = None
     llm_timeout_seconds: float = Field(default=60.0, gt=0)
     llm_max_retries: int = Field(default=2, ge=0)
+    # The wait before the first retry; it doubles for each further one (see retries.py).
+    llm_retry_backoff_seconds: float = Field(default=0.5, ge=0)
 
 {%- if cookiecutter.store == "sqlite" %}
 
@@ -64,6 +77,25 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = ["http://localhost:5173"]
     debug_endpoints: bool = False
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # "json": one JSON object per line, for log collectors; "text": for people.
+    log_format: Literal["text", "json"] = "text"
+    # On SIGTERM, how long turns in flight may go on before they are cancelled.
+    shutdown_grace_seconds: float = Field(default=5.0, ge=0)
+
+    # "none": every request is one local user (development); "jwt": Authorization: Bearer.
+    auth_mode: Literal["none", "jwt"] = "none"
+    # With jwt, exactly one of: a shared HS256 secret, or a JWKS URL (RS256/ES256 keys).
+    auth_jwt_secret: SecretStr | None = None
+    auth_jwks_url: str | None = None
+    auth_jwt_audience: str | None = None
+    auth_jwt_issuer: str | None = None
+    # Lets `python backend/main.py` serve AUTH_MODE=none on an address other than loopback.
+    allow_insecure_no_auth: bool = False
+    # Requests per user and minute on /chatkit, per process; 0 disables the limit.
+    rate_limit_per_minute: int = Field(default=60, ge=0)
+    max_message_chars: int = Field(default=20_000, ge=1)
+    # scripts/benchmark.py only: time garbage-collector pauses, write them here at shutdown.
+    benchmark_gc_stats: Path | None = None
 
 
 {%- if cookiecutter.store != "memory" %}
@@ -93,6 +125,35 @@ class Settings(BaseSettings):
         if "*" in origins:
             raise ValueError("list the front-end origins explicitly; '*' is not allowed")
         return origins
+
+    @field_validator(
+        "auth_jwt_secret", "auth_jwks_url", "auth_jwt_audience", "auth_jwt_issuer", mode="before"
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # An uncommented but empty line in .env (AUTH_JWT_AUDIENCE=) means "not set".
+        return None if value == "" else value
+
+    @field_validator("auth_jwt_secret")
+    @classmethod
+    def _long_secret(cls, secret: SecretStr | None) -> SecretStr | None:
+        # A short HS256 secret can be guessed offline from any one token.
+        if secret is not None and len(secret.get_secret_value().encode()) < 32:
+            raise ValueError(
+                "AUTH_JWT_SECRET must be at least 32 bytes; make one with "
+                "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        return secret
+
+    @model_validator(mode="after")
+    def _one_key_source_for_jwt(self) -> Self:
+        sources = [self.auth_jwt_secret, self.auth_jwks_url]
+        if self.auth_mode == "jwt" and sum(source is not None for source in sources) != 1:
+            raise ValueError(
+                "AUTH_MODE=jwt needs exactly one of AUTH_JWT_SECRET (HS256) "
+                "or AUTH_JWKS_URL (RS256/ES256)"
+            )
+        return self
 
 
 @lru_cache

@@ -120,7 +120,13 @@ class SqlStore(AppStore):
             # A plain path gets its directory created; in-memory and file: URI databases do not.
             plain_path = database not in ("", ":memory:") and not database.startswith("file:")
             self._file = Path(database) if plain_path else None
-            self._engine = create_async_engine(url)
+            # Every write here is one statement, so each commits by itself: SQLite's write lock
+            # is then held for that statement only, never while the event loop gets round to a
+            # COMMIT. Under load, writers queued behind such a lock ran out of busy_timeout
+            # ("database is locked"). One connection per process is enough for SQLite, which
+            # writes one at a time anyway; more only fight over the lock, a thread each.
+            pool = {"pool_size": 1, "max_overflow": 0} if plain_path else {}
+            self._engine = create_async_engine(url, isolation_level="AUTOCOMMIT", **pool)
             event.listen(self._engine.sync_engine, "connect", _configure_sqlite)
             self._insert = sqlite.insert
         else:
@@ -212,11 +218,15 @@ class SqlStore(AppStore):
         order: str,
         context: RequestContext,
     ) -> Page[ThreadItem]:
+        # Every turn reads items twice, so the page query checks the owner itself; only an empty
+        # page needs a second query, to tell a foreign or missing thread from an empty one.
+        owned = items.c.thread_id.in_(select(threads.c.id).where(_own_thread(thread_id, context)))
         async with self._engine.connect() as conn:
-            await _require_thread(conn, thread_id, context)
             rows, has_more = await _page(
-                conn, items, items.c.thread_id == thread_id, after, limit, order
+                conn, items, (items.c.thread_id == thread_id) & owned, after, limit, order
             )
+            if not rows:
+                await _require_thread(conn, thread_id, context)
         return Page(
             data=[_ITEM.validate_json(row.data) for row in rows],
             has_more=has_more,

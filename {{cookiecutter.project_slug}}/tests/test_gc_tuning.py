@@ -1,0 +1,77 @@
+"""The garbage-collector set-up of a serving process, and the benchmark's record of its pauses."""
+
+import gc
+import json
+from pathlib import Path
+
+from {{ cookiecutter.project_slug }}.gc_tuning import (
+    FreezeAfterFirstFullCollection,
+    record_gc_pauses,
+    tune_gc,
+)
+
+
+def test_start_up_freezes_the_heap_and_installs_one_later_freeze():
+    tune_gc()
+    tune_gc()
+
+    assert gc.get_freeze_count() > 0
+    assert [type(callback) for callback in gc.callbacks].count(FreezeAfterFirstFullCollection) == 1
+
+
+def test_a_young_collection_freezes_nothing():
+    freeze = FreezeAfterFirstFullCollection()
+    frozen = gc.get_freeze_count()
+
+    freeze("stop", {"generation": 0})
+
+    assert gc.get_freeze_count() == frozen
+
+
+def test_the_survivors_of_the_first_full_collection_are_frozen():
+    freeze = FreezeAfterFirstFullCollection()
+    survivors = [[] for _ in range(100)]
+    frozen = gc.get_freeze_count()
+
+    freeze("stop", {"generation": 2})
+
+    assert gc.get_freeze_count() >= frozen + len(survivors)
+
+
+def test_later_full_collections_freeze_nothing():
+    freeze = FreezeAfterFirstFullCollection()
+    freeze("stop", {"generation": 2})
+    frozen = gc.get_freeze_count()
+    survivors = [[] for _ in range(100)]
+
+    freeze("stop", {"generation": 2})
+
+    assert gc.get_freeze_count() == frozen
+    assert survivors
+
+
+def test_the_pauses_are_written_to_the_given_file(tmp_path: Path):
+    path = tmp_path / "gc.json"
+
+    with record_gc_pauses(path):
+        gc.collect()
+
+    stats = json.loads(path.read_text())
+    assert stats["collections"] >= 1
+    assert stats["longest_pause_ms"] > 0
+
+
+def test_without_a_file_no_callback_is_installed():
+    callbacks = list(gc.callbacks)
+
+    with record_gc_pauses(None):
+        assert gc.callbacks == callbacks
+
+
+def test_the_callback_is_removed_afterwards(tmp_path: Path):
+    callbacks = list(gc.callbacks)
+
+    with record_gc_pauses(tmp_path / "gc.json"):
+        pass
+
+    assert gc.callbacks == callbacks

@@ -1,0 +1,122 @@
+"""Start-up: no provider key stops the server with one line; a doubtful model gets a warning."""
+
+import logging
+import os
+import subprocess
+import sys
+from datetime import date
+
+import pytest
+
+from {{ cookiecutter.project_slug }}.model import API_KEY_VARIABLES
+from {{ cookiecutter.project_slug }}.settings import DEFAULT_MODEL, Settings
+from {{ cookiecutter.project_slug }}.startup import missing_api_key, model_warning, warn_about_model
+
+from conftest import PROJECT_ROOT, PROVIDER, serve_in_process
+from fake_provider import FakeProvider
+
+TODAY = date(2030, 1, 1)
+
+
+@pytest.fixture
+def no_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in API_KEY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_without_a_key_the_server_stops_with_one_line_naming_the_variable(
+    server_env: dict[str, str],
+):
+    # main.py checks as it is imported, so `uvicorn main:app` stops the same way.
+    env = {
+        name: value
+        for name, value in {**os.environ, **server_env}.items()
+        if name not in API_KEY_VARIABLES
+    }
+
+    result = subprocess.run(
+        [sys.executable, "backend/main.py"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode != 0
+    [line] = result.stderr.strip().splitlines()
+    assert API_KEY_VARIABLES[0] in line
+
+
+def test_a_custom_endpoint_still_needs_a_key(no_key: None, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("LLM_BASE_URL", "http://127.0.0.1:9/v1")
+
+    assert API_KEY_VARIABLES[0] in (missing_api_key() or "")
+
+
+def test_any_of_the_providers_key_variables_will_do(no_key: None, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv(API_KEY_VARIABLES[-1], "a-key")
+
+    assert missing_api_key() is None
+
+
+async def test_ready_is_503_naming_the_variable_when_no_key_is_set(
+    settings: Settings, fake_provider: FakeProvider, monkeypatch: pytest.MonkeyPatch
+):
+    async with serve_in_process(settings) as http:
+        for name in API_KEY_VARIABLES:
+            monkeypatch.delenv(name, raising=False)
+        response = await http.get("/ready")
+
+    assert response.status_code == 503
+    assert response.json()["reason"] == "configuration"
+    assert API_KEY_VARIABLES[0] in response.json()["detail"]
+
+
+async def test_health_stays_ok_when_no_key_is_set(
+    settings: Settings, fake_provider: FakeProvider, no_key: None
+):
+    async with serve_in_process(settings) as http:
+        response = await http.get("/health")
+
+    assert response.status_code == 200
+
+
+def test_a_model_unknown_to_litellm_gets_a_warning_naming_the_default():
+    warning = model_warning(f"{PROVIDER}/no-such-model", {}, TODAY)
+
+    assert warning is not None
+    assert f"{PROVIDER}/no-such-model" in warning
+    assert DEFAULT_MODEL in warning
+
+
+def test_a_model_retired_within_90_days_gets_a_warning_with_the_date():
+    model_map = {
+        f"{PROVIDER}/old-model": {"litellm_provider": PROVIDER, "deprecation_date": "2030-03-01"}
+    }
+
+    warning = model_warning(f"{PROVIDER}/old-model", model_map, TODAY)
+
+    assert warning is not None
+    assert "2030-03-01" in warning
+    assert DEFAULT_MODEL in warning
+
+
+@pytest.mark.parametrize("retired", ["2030-06-01", None])
+def test_a_model_not_retired_soon_gets_no_warning(retired: str | None):
+    model_map = {f"{PROVIDER}/a-model": {"litellm_provider": PROVIDER, "deprecation_date": retired}}
+
+    assert model_warning(f"{PROVIDER}/a-model", model_map, TODAY) is None
+
+
+def test_the_default_model_gets_no_warning_from_litellms_own_map():
+    assert model_warning(DEFAULT_MODEL) is None
+
+
+def test_the_warning_is_logged_at_start_up(caplog: pytest.LogCaptureFixture):
+    with caplog.at_level(logging.WARNING):
+        warn_about_model(f"{PROVIDER}/no-such-model")
+
+    [record] = caplog.records
+    assert record.levelno == logging.WARNING
+    assert DEFAULT_MODEL in record.getMessage()
