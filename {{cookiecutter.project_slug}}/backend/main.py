@@ -4,6 +4,7 @@ import sys
 
 from {{ cookiecutter.project_slug }}.api import create_app
 from {{ cookiecutter.project_slug }}.auth import refuse_open_bind
+from {{ cookiecutter.project_slug }}.gc_tuning import tune_gc
 from {{ cookiecutter.project_slug }}.logs import configure_logging
 from {{ cookiecutter.project_slug }}.serving import serve
 from {{ cookiecutter.project_slug }}.settings import get_settings
@@ -16,6 +17,8 @@ if problem := missing_api_key():
     sys.exit(problem)
 warn_about_model(settings.llm_model)
 app = create_app(settings)
+# Here rather than in the app, so that only serving processes change their collector, not tests.
+tune_gc()
 
 if __name__ == "__main__":
     # Under `uvicorn main:app --host ...` the bind address is not known here: see the README.

@@ -2,13 +2,33 @@
 
 import gc
 import json
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from {{ cookiecutter.project_slug }}.gc_tuning import (
     FreezeAfterFirstFullCollection,
     record_gc_pauses,
     tune_gc,
 )
+
+
+@pytest.fixture(autouse=True)
+def restored_gc() -> Iterator[None]:
+    """Collections paused meanwhile, the test's freezes undone after.
+
+    A collection of its own could freeze through a callback, and frozen objects hide from
+    `gc.get_referrers`, which other tests' libraries rely on.
+    """
+    callbacks = list(gc.callbacks)
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.callbacks[:] = callbacks
+        gc.unfreeze()
+        gc.enable()
 
 
 def test_start_up_freezes_the_heap_and_installs_one_later_freeze():

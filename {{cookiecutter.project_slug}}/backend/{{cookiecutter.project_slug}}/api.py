@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from .agent import build_agent
 from .auth import request_context, token_verifier, warn_if_unauthenticated
 from .context import RequestContext
-from .gc_tuning import record_gc_pauses, tune_gc
+from .gc_tuning import record_gc_pauses
 from .limits import RateLimiter, check_message_length, enforce_rate_limit
 from .logs import annotate_request
 from .request_log import REQUEST_ID_HEADER, RequestLogMiddleware
@@ -49,7 +49,6 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         warn_if_unauthenticated(settings)
         await store.open()
-        tune_gc()
         try:
             with record_gc_pauses(settings.benchmark_gc_stats):
                 yield
@@ -91,11 +90,15 @@ def create_app(settings: Settings) -> FastAPI:
     return app
 
 
-def get_server(request: Request) -> AgentChatKitServer:
+# Dependencies are `async def` although they do not await: FastAPI runs a plain `def` one in a
+# worker thread, a thread hop per dependency and request.
+
+
+async def get_server(request: Request) -> AgentChatKitServer:
     return request.app.state.server
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 

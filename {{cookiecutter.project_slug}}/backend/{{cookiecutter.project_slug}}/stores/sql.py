@@ -124,9 +124,12 @@ class SqlStore(AppStore):
             # is then held for that statement only, never while the event loop gets round to a
             # COMMIT. Under load, writers queued behind such a lock ran out of busy_timeout
             # ("database is locked"). One connection per process is enough for SQLite, which
-            # writes one at a time anyway; more only fight over the lock, a thread each.
+            # writes one at a time anyway; more only fight over the lock, a thread each. With no
+            # transaction left open, the ROLLBACK on return to the pool is a wasted thread hop.
             pool = {"pool_size": 1, "max_overflow": 0} if plain_path else {}
-            self._engine = create_async_engine(url, isolation_level="AUTOCOMMIT", **pool)
+            self._engine = create_async_engine(
+                url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None, **pool
+            )
             event.listen(self._engine.sync_engine, "connect", _configure_sqlite)
             self._insert = sqlite.insert
         else:
