@@ -45,7 +45,8 @@ def test_a_young_collection_freezes_nothing():
 
     freeze("stop", {"generation": 0})
 
-    assert gc.get_freeze_count() == frozen
+    # Frozen objects still die when dropped, so the count can only fall.
+    assert gc.get_freeze_count() <= frozen
 
 
 def test_the_survivors_of_the_first_full_collection_are_frozen():
@@ -66,7 +67,7 @@ def test_later_full_collections_freeze_nothing():
 
     freeze("stop", {"generation": 2})
 
-    assert gc.get_freeze_count() == frozen
+    assert gc.get_freeze_count() <= frozen
     assert survivors
 
 
