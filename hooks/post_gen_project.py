@@ -23,6 +23,9 @@ STORE_FILES = {
     "sqlite": SQL_STORE,
     "postgres": SQL_STORE,
 }
+# A SQL store's connection to its database becomes the package's stores/database.py.
+DATABASE_MODULES = PACKAGE / "stores" / "_databases"
+DATABASE_MODULE = PACKAGE / "stores" / "database.py"
 
 
 def select_provider(provider: str) -> None:
@@ -34,6 +37,9 @@ def select_store(store: str) -> None:
     keep = set(STORE_FILES[store])
     for path in {path for paths in STORE_FILES.values() for path in paths} - keep:
         path.unlink(missing_ok=True)
+    if store != "memory":
+        (DATABASE_MODULES / f"{store}.py").replace(DATABASE_MODULE)
+    shutil.rmtree(DATABASE_MODULES)
 
 
 def main() -> None:

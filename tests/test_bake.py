@@ -68,13 +68,13 @@ def test_no_other_providers_key_or_model_is_left(baked):
 
 def test_only_the_chosen_store_is_generated(baked):
     answers, project = baked
-    stores = {path.stem for path in (project / "backend").glob("*/stores/*.py")}
+    stores = {path.stem for path in (project / "backend").glob("*/stores/**/*.py")}
     requirements = (project / "backend" / "requirements.txt").read_text()
 
-    expected = "memory" if answers["store"] == "memory" else "sql"
-    assert stores == {"__init__", "base", "ids", expected}
+    expected = {"memory"} if answers["store"] == "memory" else {"sql", "database"}
+    assert stores == {"__init__", "base", "ids", *expected}
     assert ("asyncpg" in requirements) == (answers["store"] == "postgres")
-    assert ("aiosqlite" in requirements) == (answers["store"] == "sqlite")
+    assert ("sqlalchemy" in requirements) == (answers["store"] != "memory")
 
 
 def test_the_port_is_applied(baked):

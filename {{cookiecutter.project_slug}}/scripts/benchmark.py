@@ -520,7 +520,7 @@ def environment(provider_url: str, work: Path) -> dict[str, str]:
         "RATE_LIMIT_PER_MINUTE": "0",
     }
     if STORE == "sqlite":
-        env["DATABASE_URL"] = f"sqlite+aiosqlite:///{work / 'chatkit.db'}"
+        env["DATABASE_URL"] = f"sqlite:///{work / 'chatkit.db'}"
     elif STORE == "postgres":
         env.setdefault(
             "DATABASE_URL",

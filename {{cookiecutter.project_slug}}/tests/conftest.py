@@ -93,7 +93,7 @@ def server_env(fake_provider_server: FakeProvider) -> Iterator[dict[str, str]]:
 @pytest.fixture
 def database_url(tmp_path: Path) -> str:
     """A SQLite file in a directory the store has to create."""
-    return f"sqlite+aiosqlite:///{tmp_path / 'data' / 'chatkit.db'}"
+    return f"sqlite:///{tmp_path / 'data' / 'chatkit.db'}"
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +102,7 @@ def server_env(
 ) -> dict[str, str]:
     """Environment for backend processes: one database file per test module."""
     path = tmp_path_factory.mktemp("data") / "chatkit.db"
-    return {**process_env(fake_provider_server), "DATABASE_URL": f"sqlite+aiosqlite:///{path}"}
+    return {**process_env(fake_provider_server), "DATABASE_URL": f"sqlite:///{path}"}
 {%- else %}
 
 

@@ -43,20 +43,33 @@ def test_a_wildcard_cors_origin_is_refused():
 
 
 def test_the_database_defaults_to_a_file_under_the_project():
-    assert Settings().database_url == f"sqlite+aiosqlite:///{PROJECT_ROOT / 'data' / 'chatkit.db'}"
-{%- endif %}
-{%- if cookiecutter.store != "memory" %}
+    assert Settings().database_url == f"sqlite:///{PROJECT_ROOT / 'data' / 'chatkit.db'}"
 
 
 @pytest.mark.parametrize(
-    ("given", "used"),
-    [
-        ("postgresql://u:p@db:5432/chat", "postgresql+asyncpg://u:p@db:5432/chat"),
-        ("postgres://u@db/chat", "postgresql+asyncpg://u@db/chat"),
-        ("sqlite:////srv/chat.db", "sqlite+aiosqlite:////srv/chat.db"),
-        ("postgresql+asyncpg://u@db/chat", "postgresql+asyncpg://u@db/chat"),
-    ],
+    "url", ["sqlite:////srv/chat.db", "sqlite+aiosqlite:///data/chat.db", "sqlite://"]
 )
-def test_database_urls_get_an_asyncio_driver(given: str, used: str):
-    assert Settings(database_url=given).database_url == used
+def test_sqlite_urls_are_accepted_with_or_without_a_driver(url: str):
+    assert Settings(database_url=url).database_url == url
+
+
+@pytest.mark.parametrize("url", ["postgresql://u@db/chat", "/srv/chat.db", "mysql://u@db/chat"])
+def test_a_database_url_this_store_cannot_use_is_refused(url: str):
+    with pytest.raises(ValidationError, match=r"sqlite:///path/to/chatkit\.db"):
+        Settings(database_url=url)
+{%- elif cookiecutter.store == "postgres" %}
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["postgresql://u:p@db:5432/chat", "postgres://u@db/chat", "postgresql+asyncpg://u@db/chat"],
+)
+def test_postgresql_urls_are_accepted_with_or_without_a_driver(url: str):
+    assert Settings(database_url=url).database_url == url
+
+
+@pytest.mark.parametrize("url", ["sqlite:///chat.db", "db:5432/chat", "mysql://u@db/chat"])
+def test_a_database_url_this_store_cannot_use_is_refused(url: str):
+    with pytest.raises(ValidationError, match="postgresql://user:password@host:5432/db"):
+        Settings(database_url=url)
 {%- endif %}

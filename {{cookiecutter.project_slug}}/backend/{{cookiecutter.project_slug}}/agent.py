@@ -28,8 +28,11 @@ def build_agent(settings: Settings) -> Agent:
                 "max_retries": 0,
             },
             retry=model_retry_settings(settings),
-            # Token counts for the logs; OpenAI streams them only when asked.
+{%- if cookiecutter.provider == "openai" %}
+            # OpenAI streams token counts only when asked; without them, LiteLLM would log its
+            # own estimate (request_log.ModelCallLog).
             include_usage=True,
+{%- endif %}
         ),
         tools=TOOLS,
     )

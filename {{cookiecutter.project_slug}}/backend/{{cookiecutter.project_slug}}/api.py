@@ -20,7 +20,7 @@ from .context import RequestContext
 from .gc_tuning import record_gc_pauses
 from .limits import RateLimiter, check_message_length, enforce_rate_limit
 from .logs import annotate_request
-from .request_log import REQUEST_ID_HEADER, RequestLogMiddleware
+from .request_log import REQUEST_ID_HEADER, RequestLogMiddleware, log_model_calls
 from .server import UNSUPPORTED_REQUEST_TYPES, AgentChatKitServer
 from .serving import Turns
 from .settings import Settings
@@ -41,6 +41,7 @@ def create_app(settings: Settings) -> FastAPI:
     """Build the app and everything it serves; nothing is built per request."""
     # LiteLLM prints "Give Feedback / Get Help" banners to stdout on every error.
     litellm.suppress_debug_info = True
+    log_model_calls()
     store = create_store(settings)
     server = AgentChatKitServer(store, build_agent(settings), settings.history_limit)
     turns = Turns()

@@ -1,6 +1,5 @@
 """The ChatKit server: runs the agent on a thread's recent history and streams its reply."""
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator
 from functools import partial
@@ -26,7 +25,6 @@ from .context import RequestContext
 from .converter import ChatCompletionsConverter
 from .logs import annotate_request
 from .placeholder_ids import remap_placeholder_ids
-from .request_log import ModelCallLog
 from .stores import AppStore
 
 logger = logging.getLogger(__name__)
@@ -107,26 +105,17 @@ class AgentChatKitServer(ChatKitServer[RequestContext]):
     ) -> AsyncIterator[ThreadStreamEvent]:
         annotate_request(thread_id=thread.id)
         agent_context = AgentContext(thread=thread, store=self.store, request_context=context)
-        model_calls = ModelCallLog()
         result = Runner.run_streamed(
-            self.agent,
-            await self._history(thread, context),
-            context=agent_context,
-            hooks=model_calls,
+            self.agent, await self._history(thread, context), context=agent_context
         )
         events = stream_agent_response(agent_context, result)
         new_id = partial(self.store.generate_item_id, thread=thread, context=context)
         try:
             async for event in remap_placeholder_ids(events, new_id):
                 yield event
-        except asyncio.CancelledError:
-            model_calls.close("cancelled")
-            raise
         except (CustomStreamError, StreamError):
-            model_calls.close("error")
-            raise
+            raise  # ChatKit's own errors already carry a message for the client
         except Exception as error:
-            model_calls.close("error")
             # The client gets a short, safe message; the details stay in the server log.
             logger.error("The turn failed in thread %s", thread.id, exc_info=provider_error(error))
             raise CustomStreamError(TURN_FAILED, allow_retry=True) from error

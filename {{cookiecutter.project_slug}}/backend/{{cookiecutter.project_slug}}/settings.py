@@ -13,11 +13,14 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_MODEL = {{ cookiecutter.__model | tojson }}
 {%- if cookiecutter.store != "memory" %}
-ASYNC_DRIVERS = {
-    "postgresql://": "postgresql+asyncpg://",
-    "postgres://": "postgresql+asyncpg://",
-    "sqlite://": "sqlite+aiosqlite://",
-}
+# The URL schemes of the database this project's store uses; stores/database.py picks the driver.
+{%- endif %}
+{%- if cookiecutter.store == "sqlite" %}
+DATABASE_SCHEMES = ("sqlite",)
+DATABASE_EXAMPLE = "sqlite:///path/to/chatkit.db"
+{%- elif cookiecutter.store == "postgres" %}
+DATABASE_SCHEMES = ("postgresql", "postgres")
+DATABASE_EXAMPLE = "postgresql://user:password@host:5432/db"
 {%- endif %}
 
 
@@ -64,8 +67,8 @@ class Settings(BaseSettings):
 
 {%- if cookiecutter.store == "sqlite" %}
 
-    # The file is created on first start. A postgresql:// URL works as well.
-    database_url: str = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'data' / 'chatkit.db'}"
+    # The file and its directory are created on first start.
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'data' / 'chatkit.db'}"
 {%- elif cookiecutter.store == "postgres" %}
 
     # Required, e.g. postgresql://user:password@host:5432/dbname.
@@ -102,11 +105,11 @@ class Settings(BaseSettings):
 
     @field_validator("database_url")
     @classmethod
-    def _async_driver(cls, url: str) -> str:
-        # Accept the URLs people usually have and pick the asyncio driver for them.
-        for plain, driver in ASYNC_DRIVERS.items():
-            if url.startswith(plain):
-                return driver + url.removeprefix(plain)
+    def _database_of_this_store(cls, url: str) -> str:
+        # "sqlite+aiosqlite://" and the like name a driver too; the store chooses its own.
+        scheme, separator, _ = url.partition("://")
+        if not separator or scheme.partition("+")[0] not in DATABASE_SCHEMES:
+            raise ValueError(f"expected a URL like {DATABASE_EXAMPLE}")
         return url
 {%- endif %}
 

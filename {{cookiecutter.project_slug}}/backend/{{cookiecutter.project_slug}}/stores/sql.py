@@ -1,16 +1,22 @@
-"""A SQL store for SQLite and PostgreSQL on SQLAlchemy's asyncio API (aiosqlite, asyncpg).
+"""A SQL store on SQLAlchemy Core; database.py says how its statements reach the database.
 
 Rows keep the ChatKit objects as JSON text in `data`; the other columns serve lookups, per-user
 scoping and the pagination cursors. `seq`, an auto-incremented key, breaks ties between rows that
 share a `created_at`, so pages are in a total, stable order even under concurrent writers.
 
-`open()` only creates missing tables. Change the schema with Alembic: `alembic init -t async
-migrations`, set `target_metadata = metadata` (imported from this module) in `migrations/env.py`,
-then `alembic revision --autogenerate -m "..."` and `alembic upgrade head`.
+The statements are built once, at import, with bound parameters: building them per call cost
+more than running them. Each store method runs its statements in one trip to the database.
+
+`open()` only creates missing tables; change the schema with Alembic:
+
+    alembic init {% if cookiecutter.store == "postgres" %}-t async {% endif %}migrations
+    # then, in migrations/env.py, set target_metadata to this module's metadata
+    alembic revision --autogenerate -m "..."
+    alembic upgrade head
 """
 
+from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 
 from chatkit.store import NotFoundError
 from chatkit.types import Attachment, Page, ThreadItem, ThreadMetadata
@@ -19,30 +25,30 @@ from sqlalchemy import (
     BigInteger,
     Column,
     ColumnElement,
+    Connection,
     DateTime,
+    Executable,
     ForeignKey,
     Index,
     Integer,
     MetaData,
     Row,
+    Select,
     String,
     Table,
     Text,
     UniqueConstraint,
+    bindparam,
     delete,
-    event,
-    literal,
-    make_url,
     select,
     text,
     tuple_,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from ..context import RequestContext
 from .base import AppStore
+from .database import Database, insert
 
 # Constraint names Alembic can refer to in later migrations.
 metadata = MetaData(
@@ -91,114 +97,155 @@ attachments = Table(
 
 _ITEM: TypeAdapter[ThreadItem] = TypeAdapter(ThreadItem)
 _ATTACHMENT: TypeAdapter[Attachment] = TypeAdapter(Attachment)
-_SCHEMA_LOCK = 0x63686174  # pg_advisory_xact_lock key held while creating tables
+
+# Statements, with their parameters named after the store methods' arguments. Another user's
+# thread or attachment matches nothing, so it looks exactly like a missing one.
+_OWN_THREAD = (threads.c.id == bindparam("thread_id")) & (threads.c.user_id == bindparam("user_id"))
+_OWNED_THREAD_ID = select(threads.c.id).where(_OWN_THREAD)
+_OWN_ATTACHMENT = (attachments.c.id == bindparam("attachment_id")) & (
+    attachments.c.user_id == bindparam("user_id")
+)
+
+_LOAD_THREAD = select(threads.c.data).where(_OWN_THREAD)
+_FIND_THREAD = select(threads.c.seq).where(_OWN_THREAD)
+_DELETE_THREAD = delete(threads).where(_OWN_THREAD)
+_new_thread = insert(threads).values(
+    id=bindparam("thread_id"),
+    user_id=bindparam("user_id"),
+    created_at=bindparam("created_at"),
+    data=bindparam("data"),
+)
+_SAVE_THREAD = _new_thread.on_conflict_do_update(
+    index_elements=[threads.c.id],
+    set_={"created_at": _new_thread.excluded.created_at, "data": _new_thread.excluded.data},
+    # Another user's thread is neither overwritten nor revealed.
+    where=threads.c.user_id == _new_thread.excluded.user_id,
+)
+
+_LOAD_ITEM = select(items.c.data).where(
+    items.c.thread_id == bindparam("thread_id"), items.c.id == bindparam("item_id")
+)
+_DELETE_ITEM = delete(items).where(
+    items.c.thread_id == bindparam("thread_id"),
+    items.c.id == bindparam("item_id"),
+    items.c.thread_id.in_(_OWNED_THREAD_ID),
+)
+# One statement inserts the item only if the thread is this user's, so the check and the write
+# cannot be split by another writer.
+_new_item = insert(items).from_select(
+    ["thread_id", "id", "created_at", "data"],
+    select(
+        threads.c.id,
+        bindparam("item_id", type_=String),
+        bindparam("created_at", type_=DateTime),
+        bindparam("data", type_=Text),
+    ).where(_OWN_THREAD),
+)
+_SAVE_ITEM = _new_item.on_conflict_do_update(
+    index_elements=[items.c.thread_id, items.c.id],
+    set_={"created_at": _new_item.excluded.created_at, "data": _new_item.excluded.data},
+)
+
+_LOAD_ATTACHMENT = select(attachments.c.data).where(_OWN_ATTACHMENT)
+_DELETE_ATTACHMENT = delete(attachments).where(_OWN_ATTACHMENT)
+_new_attachment = insert(attachments).values(
+    id=bindparam("attachment_id"), user_id=bindparam("user_id"), data=bindparam("data")
+)
+_SAVE_ATTACHMENT = _new_attachment.on_conflict_do_update(
+    index_elements=[attachments.c.id],
+    set_={"data": _new_attachment.excluded.data},
+    where=attachments.c.user_id == _new_attachment.excluded.user_id,
+)
 
 
-def _configure_sqlite(dbapi_connection, _connection_record) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA busy_timeout = 5000")  # wait for another writer instead of failing
-    cursor.execute("PRAGMA journal_mode = WAL")  # readers do not block the writer
-    cursor.execute("PRAGMA foreign_keys = ON")  # off by default; deletes cascade to items
-    cursor.close()
+class _Pages:
+    """The queries that page through `scope`'s rows of `table` in (created_at, seq) order.
+
+    A page holds up to `limit` rows after the row with id `after` (if given). One row more than
+    asked for is read, to learn whether another page follows.
+    """
+
+    def __init__(self, table: Table, scope: ColumnElement[bool]) -> None:
+        self._cursor = select(table.c.created_at, table.c.seq).where(
+            scope, table.c.id == bindparam("after")
+        )
+        key = tuple_(table.c.created_at, table.c.seq)
+        after = tuple_(bindparam("after_created_at"), bindparam("after_seq"))
+        first = select(table.c.id, table.c.data).where(scope).limit(bindparam("limit"))
+        self._queries: dict[tuple[str, bool], Select] = {
+            ("asc", False): first.order_by(table.c.created_at, table.c.seq),
+            ("desc", False): first.order_by(table.c.created_at.desc(), table.c.seq.desc()),
+        }
+        self._queries["asc", True] = self._queries["asc", False].where(key > after)
+        self._queries["desc", True] = self._queries["desc", False].where(key < after)
+
+    def read(
+        self, connection: Connection, parameters: dict, after: str | None, limit: int, order: str
+    ) -> tuple[list[Row], bool]:
+        """The page's rows, and whether more follow."""
+        limit = max(limit, 0)
+        parameters = {**parameters, "limit": limit + 1}
+        if after is not None:
+            cursor = connection.execute(self._cursor, {**parameters, "after": after}).first()
+            if cursor is None:
+                raise NotFoundError(f"Cursor {after} not found")
+            parameters.update(after_created_at=cursor.created_at, after_seq=cursor.seq)
+        query = self._queries["desc" if order == "desc" else "asc", after is not None]
+        rows = connection.execute(query, parameters).all()
+        return rows[:limit], len(rows) > limit
 
 
-def _sort_time(value: datetime) -> datetime:
-    """The naive datetime stored for ordering; ChatKit's own are naive already."""
-    if value.tzinfo is None:
-        return value
-    return value.astimezone(UTC).replace(tzinfo=None)
+# Every turn reads items twice, so the page query checks the owner itself; only an empty page
+# needs a second query, to tell a foreign or missing thread from an empty one.
+_THREAD_PAGES = _Pages(threads, threads.c.user_id == bindparam("user_id"))
+_ITEM_PAGES = _Pages(
+    items,
+    (items.c.thread_id == bindparam("thread_id")) & items.c.thread_id.in_(_OWNED_THREAD_ID),
+)
 
 
 class SqlStore(AppStore):
     """Threads, items and attachments in SQL tables; a user sees only their own rows."""
 
     def __init__(self, database_url: str) -> None:
-        url = make_url(database_url)
-        self._sqlite = url.get_backend_name() == "sqlite"
-        if self._sqlite:
-            database = url.database or ""
-            # A plain path gets its directory created; in-memory and file: URI databases do not.
-            plain_path = database not in ("", ":memory:") and not database.startswith("file:")
-            self._file = Path(database) if plain_path else None
-            # Every write here is one statement, so each commits by itself: SQLite's write lock
-            # is then held for that statement only, never while the event loop gets round to a
-            # COMMIT. Under load, writers queued behind such a lock ran out of busy_timeout
-            # ("database is locked"). One connection per process is enough for SQLite, which
-            # writes one at a time anyway; more only fight over the lock, a thread each. With no
-            # transaction left open, the ROLLBACK on return to the pool is a wasted thread hop.
-            pool = {"pool_size": 1, "max_overflow": 0} if plain_path else {}
-            self._engine = create_async_engine(
-                url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None, **pool
-            )
-            event.listen(self._engine.sync_engine, "connect", _configure_sqlite)
-            self._insert = sqlite.insert
-        else:
-            self._file = None
-            self._engine = create_async_engine(
-                url,
-                pool_size=5,
-                max_overflow=10,
-                pool_pre_ping=True,  # survive a database restart between requests
-                connect_args={"timeout": 10},  # seconds to connect before failing
-            )
-            self._insert = postgresql.insert
+        self._database = Database(database_url)
 
     async def open(self) -> None:
-        if self._file is not None:
-            self._file.parent.mkdir(parents=True, exist_ok=True)
-        async with self._engine.begin() as conn:
-            # Several processes starting at once on a new database: one creates the tables,
-            # the others wait and then find them.
-            if self._sqlite:
-                await conn.exec_driver_sql("BEGIN IMMEDIATE")
-            else:
-                await conn.execute(
-                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK}
-                )
-            await conn.run_sync(metadata.create_all)
+        await self._database.open(metadata)
 
     async def close(self) -> None:
-        await self._engine.dispose()
+        await self._database.close()
 
     async def ping(self) -> None:
-        async with self._engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
+        await self._database.read(lambda connection: connection.execute(text("SELECT 1")))
 
     # Threads
 
     async def load_thread(self, thread_id: str, context: RequestContext) -> ThreadMetadata:
-        async with self._engine.connect() as conn:
-            data = await conn.scalar(select(threads.c.data).where(_own_thread(thread_id, context)))
+        thread = {"thread_id": thread_id, "user_id": context.user_id}
+        data = await self._database.read(_scalar(_LOAD_THREAD, thread))
         if data is None:
             raise NotFoundError(f"Thread {thread_id} not found")
         return ThreadMetadata.model_validate_json(data)
 
     async def save_thread(self, thread: ThreadMetadata, context: RequestContext) -> None:
-        # threads.create passes a Thread with its first page of items; items are stored apart.
-        data = thread.model_dump_json(exclude={"items"})
-        insert = self._insert(threads).values(
-            id=thread.id,
-            user_id=context.user_id,
-            created_at=_sort_time(thread.created_at),
-            data=data,
-        )
-        upsert = insert.on_conflict_do_update(
-            index_elements=[threads.c.id],
-            set_={"created_at": insert.excluded.created_at, "data": insert.excluded.data},
-            # Another user's thread is neither overwritten nor revealed.
-            where=threads.c.user_id == insert.excluded.user_id,
-        )
-        async with self._engine.begin() as conn:
-            if (await conn.execute(upsert)).rowcount == 0:
-                raise NotFoundError(f"Thread {thread.id} not found")
+        row = {
+            "thread_id": thread.id,
+            "user_id": context.user_id,
+            "created_at": _sort_time(thread.created_at),
+            # threads.create passes a Thread with its first page of items, stored apart.
+            "data": thread.model_dump_json(exclude={"items"}),
+        }
+        if await self._database.write(_rowcount(_SAVE_THREAD, row)) == 0:
+            raise NotFoundError(f"Thread {thread.id} not found")
 
     async def load_threads(
         self, limit: int, after: str | None, order: str, context: RequestContext
     ) -> Page[ThreadMetadata]:
-        async with self._engine.connect() as conn:
-            rows, has_more = await _page(
-                conn, threads, threads.c.user_id == context.user_id, after, limit, order
-            )
+        user = {"user_id": context.user_id}
+        rows, has_more = await self._database.read(
+            lambda connection: _THREAD_PAGES.read(connection, user, after, limit, order)
+        )
         return Page(
             data=[ThreadMetadata.model_validate_json(row.data) for row in rows],
             has_more=has_more,
@@ -206,9 +253,8 @@ class SqlStore(AppStore):
         )
 
     async def delete_thread(self, thread_id: str, context: RequestContext) -> None:
-        async with self._engine.begin() as conn:
-            result = await conn.execute(delete(threads).where(_own_thread(thread_id, context)))
-        if result.rowcount == 0:
+        thread = {"thread_id": thread_id, "user_id": context.user_id}
+        if await self._database.write(_rowcount(_DELETE_THREAD, thread)) == 0:
             raise NotFoundError(f"Thread {thread_id} not found")
 
     # Items
@@ -221,15 +267,15 @@ class SqlStore(AppStore):
         order: str,
         context: RequestContext,
     ) -> Page[ThreadItem]:
-        # Every turn reads items twice, so the page query checks the owner itself; only an empty
-        # page needs a second query, to tell a foreign or missing thread from an empty one.
-        owned = items.c.thread_id.in_(select(threads.c.id).where(_own_thread(thread_id, context)))
-        async with self._engine.connect() as conn:
-            rows, has_more = await _page(
-                conn, items, (items.c.thread_id == thread_id) & owned, after, limit, order
-            )
+        thread = {"thread_id": thread_id, "user_id": context.user_id}
+
+        def read_page(connection: Connection) -> tuple[list[Row], bool]:
+            rows, has_more = _ITEM_PAGES.read(connection, thread, after, limit, order)
             if not rows:
-                await _require_thread(conn, thread_id, context)
+                _require_thread(connection, thread)
+            return rows, has_more
+
+        rows, has_more = await self._database.read(read_page)
         return Page(
             data=[_ITEM.validate_json(row.data) for row in rows],
             has_more=has_more,
@@ -242,33 +288,28 @@ class SqlStore(AppStore):
         await self.save_item(thread_id, item, context)
 
     async def save_item(self, thread_id: str, item: ThreadItem, context: RequestContext) -> None:
-        # One statement inserts the item only if the thread is this user's, so the check and
-        # the write cannot be split by another writer.
-        owner = select(
-            threads.c.id,
-            literal(item.id, String),
-            literal(_sort_time(item.created_at), DateTime),
-            literal(_ITEM.dump_json(item).decode(), Text),
-        ).where(_own_thread(thread_id, context))
-        insert = self._insert(items).from_select(["thread_id", "id", "created_at", "data"], owner)
-        upsert = insert.on_conflict_do_update(
-            index_elements=[items.c.thread_id, items.c.id],
-            set_={"created_at": insert.excluded.created_at, "data": insert.excluded.data},
-        )
+        row = {
+            "thread_id": thread_id,
+            "user_id": context.user_id,
+            "item_id": item.id,
+            "created_at": _sort_time(item.created_at),
+            "data": _ITEM.dump_json(item).decode(),
+        }
         try:
-            async with self._engine.begin() as conn:
-                inserted = (await conn.execute(upsert)).rowcount
+            inserted = await self._database.write(_rowcount(_SAVE_ITEM, row))
         except IntegrityError as error:  # the thread was deleted while the item was written
             raise NotFoundError(f"Thread {thread_id} not found") from error
         if inserted == 0:
             raise NotFoundError(f"Thread {thread_id} not found")
 
     async def load_item(self, thread_id: str, item_id: str, context: RequestContext) -> ThreadItem:
-        async with self._engine.connect() as conn:
-            await _require_thread(conn, thread_id, context)
-            data = await conn.scalar(
-                select(items.c.data).where(items.c.thread_id == thread_id, items.c.id == item_id)
-            )
+        item = {"thread_id": thread_id, "user_id": context.user_id, "item_id": item_id}
+
+        def read_item(connection: Connection) -> str | None:
+            _require_thread(connection, item)
+            return connection.scalar(_LOAD_ITEM, item)
+
+        data = await self._database.read(read_item)
         if data is None:
             raise NotFoundError(f"Item {item_id} not found in thread {thread_id}")
         return _ITEM.validate_json(data)
@@ -276,97 +317,57 @@ class SqlStore(AppStore):
     async def delete_thread_item(
         self, thread_id: str, item_id: str, context: RequestContext
     ) -> None:
-        # Idempotent for a missing item (ChatKit removes items that were streamed but never
-        # saved), but the thread must be this user's.
-        owned = select(threads.c.id).where(_own_thread(thread_id, context))
-        async with self._engine.begin() as conn:
-            result = await conn.execute(
-                delete(items).where(
-                    items.c.thread_id == thread_id,
-                    items.c.id == item_id,
-                    items.c.thread_id.in_(owned),
-                )
-            )
-            if result.rowcount == 0:
-                await _require_thread(conn, thread_id, context)
+        item = {"thread_id": thread_id, "user_id": context.user_id, "item_id": item_id}
+
+        def delete_item(connection: Connection) -> None:
+            # Idempotent for a missing item (ChatKit removes items that were streamed but never
+            # saved), but the thread must be this user's.
+            if connection.execute(_DELETE_ITEM, item).rowcount == 0:
+                _require_thread(connection, item)
+
+        await self._database.write(delete_item)
 
     # Attachments
 
     async def save_attachment(self, attachment: Attachment, context: RequestContext) -> None:
-        insert = self._insert(attachments).values(
-            id=attachment.id,
-            user_id=context.user_id,
-            data=_ATTACHMENT.dump_json(attachment).decode(),
-        )
-        upsert = insert.on_conflict_do_update(
-            index_elements=[attachments.c.id],
-            set_={"data": insert.excluded.data},
-            where=attachments.c.user_id == insert.excluded.user_id,
-        )
-        async with self._engine.begin() as conn:
-            if (await conn.execute(upsert)).rowcount == 0:
-                raise NotFoundError(f"Attachment {attachment.id} not found")
+        row = {
+            "attachment_id": attachment.id,
+            "user_id": context.user_id,
+            "data": _ATTACHMENT.dump_json(attachment).decode(),
+        }
+        if await self._database.write(_rowcount(_SAVE_ATTACHMENT, row)) == 0:
+            raise NotFoundError(f"Attachment {attachment.id} not found")
 
     async def load_attachment(self, attachment_id: str, context: RequestContext) -> Attachment:
-        async with self._engine.connect() as conn:
-            data = await conn.scalar(
-                select(attachments.c.data).where(_own_attachment(attachment_id, context))
-            )
+        attachment = {"attachment_id": attachment_id, "user_id": context.user_id}
+        data = await self._database.read(_scalar(_LOAD_ATTACHMENT, attachment))
         if data is None:
             raise NotFoundError(f"Attachment {attachment_id} not found")
         return _ATTACHMENT.validate_json(data)
 
     async def delete_attachment(self, attachment_id: str, context: RequestContext) -> None:
-        async with self._engine.begin() as conn:
-            result = await conn.execute(
-                delete(attachments).where(_own_attachment(attachment_id, context))
-            )
-        if result.rowcount == 0:
+        attachment = {"attachment_id": attachment_id, "user_id": context.user_id}
+        if await self._database.write(_rowcount(_DELETE_ATTACHMENT, attachment)) == 0:
             raise NotFoundError(f"Attachment {attachment_id} not found")
 
 
-def _own_thread(thread_id: str, context: RequestContext) -> ColumnElement[bool]:
-    # Another user's thread looks exactly like a missing one.
-    return (threads.c.id == thread_id) & (threads.c.user_id == context.user_id)
+def _sort_time(value: datetime) -> datetime:
+    """The naive datetime stored for ordering; ChatKit's own are naive already."""
+    if value.tzinfo is None:
+        return value
+    return value.astimezone(UTC).replace(tzinfo=None)
 
 
-def _own_attachment(attachment_id: str, context: RequestContext) -> ColumnElement[bool]:
-    return (attachments.c.id == attachment_id) & (attachments.c.user_id == context.user_id)
+def _scalar(statement: Executable, parameters: dict) -> Callable[[Connection], object]:
+    """A unit of work: the first column of `statement`'s first row, or None."""
+    return lambda connection: connection.scalar(statement, parameters)
 
 
-async def _require_thread(conn: AsyncConnection, thread_id: str, context: RequestContext) -> None:
-    if await conn.scalar(select(threads.c.seq).where(_own_thread(thread_id, context))) is None:
-        raise NotFoundError(f"Thread {thread_id} not found")
+def _rowcount(statement: Executable, parameters: dict) -> Callable[[Connection], int]:
+    """A unit of work: run `statement`, return how many rows it changed."""
+    return lambda connection: connection.execute(statement, parameters).rowcount
 
 
-async def _page(
-    conn: AsyncConnection,
-    table: Table,
-    scope: ColumnElement[bool],
-    after: str | None,
-    limit: int,
-    order: str,
-) -> tuple[list[Row], bool]:
-    """Up to `limit` rows of `scope` in (created_at, seq) order, after the row with id `after`.
-
-    Reads one row more than asked to learn whether another page follows.
-    """
-    key = tuple_(table.c.created_at, table.c.seq)
-    descending = order == "desc"
-    query = select(table.c.id, table.c.data).where(scope)
-    if after is not None:
-        cursor = (
-            await conn.execute(
-                select(table.c.created_at, table.c.seq).where(scope, table.c.id == after)
-            )
-        ).first()
-        if cursor is None:
-            raise NotFoundError(f"Cursor {after} not found")
-        query = query.where(key < tuple(cursor) if descending else key > tuple(cursor))
-    if descending:
-        query = query.order_by(table.c.created_at.desc(), table.c.seq.desc())
-    else:
-        query = query.order_by(table.c.created_at, table.c.seq)
-    limit = max(limit, 0)
-    rows = list((await conn.execute(query.limit(limit + 1))).all())
-    return rows[:limit], len(rows) > limit
+def _require_thread(connection: Connection, thread: dict) -> None:
+    if connection.scalar(_FIND_THREAD, thread) is None:
+        raise NotFoundError(f"Thread {thread['thread_id']} not found")

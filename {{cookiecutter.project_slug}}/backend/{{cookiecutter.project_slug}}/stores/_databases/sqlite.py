@@ -1,0 +1,92 @@
+"""How the SQL store reaches SQLite: the standard library's driver, on a thread of its own.
+
+Each store call is one trip to that thread, which runs all of the call's statements. An asyncio
+driver for SQLite (aiosqlite) runs on a thread too, but hops to it and back for every statement,
+fetch and rollback: about twenty hops a turn, which cost more CPU than the queries themselves.
+One thread with one connection is enough, since SQLite writes one at a time anyway.
+"""
+
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TypeVar
+
+from sqlalchemy import Connection, MetaData, create_engine, event, make_url
+from sqlalchemy.dialects.sqlite import insert
+from sqlalchemy.pool import StaticPool
+
+__all__ = ["Database", "insert"]
+
+T = TypeVar("T")
+
+
+class Database:
+    """A SQLite database (a file, or `sqlite://` in memory) and the one thread that uses it."""
+
+    def __init__(self, database_url: str) -> None:
+        url = make_url(database_url).set(drivername="sqlite")
+        database = url.database or ""
+        # A plain path gets its directory created; in-memory and file: URI databases do not.
+        plain_path = database not in ("", ":memory:") and not database.startswith("file:")
+        self._directory = Path(database).parent if plain_path else None
+        self._engine = create_engine(
+            url,
+            # Every write is one statement and commits by itself, so SQLite's write lock is
+            # held for that statement only. Under load, writers queued behind a lock held
+            # until the event loop got round to a COMMIT ran out of busy_timeout.
+            isolation_level="AUTOCOMMIT",
+            # The one connection, used only from the thread below.
+            poolclass=StaticPool,
+            connect_args={"check_same_thread": False},
+        )
+        event.listen(self._engine, "connect", _configure_connection)
+        self._thread = _new_thread()
+
+    async def open(self, metadata: MetaData) -> None:
+        """Create the tables that are missing."""
+        if self._directory is not None:
+            self._directory.mkdir(parents=True, exist_ok=True)
+        await self.write(lambda connection: _create_tables(connection, metadata))
+
+    async def close(self) -> None:
+        """Close the connection and end its thread; like an asyncio engine, usable again."""
+        thread, self._thread = self._thread, _new_thread()  # its thread starts on first use
+        await asyncio.get_running_loop().run_in_executor(thread, self._engine.dispose)
+        thread.shutdown()
+
+    async def read(self, work: Callable[[Connection], T]) -> T:
+        """Run `work(connection)` on the database's thread and return what it returns."""
+        return await asyncio.get_running_loop().run_in_executor(self._thread, self._run, work)
+
+    async def write(self, work: Callable[[Connection], T]) -> T:
+        """Like read: in autocommit, each of `work`'s statements commits as it runs."""
+        return await self.read(work)
+
+    def _run(self, work: Callable[[Connection], T]) -> T:
+        with self._engine.connect() as connection:
+            return work(connection)
+
+
+def _new_thread() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
+
+
+def _configure_connection(dbapi_connection, _connection_record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout = 5000")  # wait for another process's write, not fail
+    cursor.execute("PRAGMA journal_mode = WAL")  # readers do not block the writer
+    cursor.execute("PRAGMA foreign_keys = ON")  # off by default; deletes cascade to items
+    cursor.close()
+
+
+def _create_tables(connection: Connection, metadata: MetaData) -> None:
+    # Several processes starting at once on a new file: one creates the tables, the others
+    # wait for its lock and then find them.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    try:
+        metadata.create_all(connection)
+    except BaseException:
+        connection.exec_driver_sql("ROLLBACK")
+        raise
+    connection.exec_driver_sql("COMMIT")
