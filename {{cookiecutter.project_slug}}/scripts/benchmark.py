@@ -394,6 +394,7 @@ async def thread_sizes(target: Backend, plan: Plan) -> dict[str, float]:
 def gc_figures(stats: dict) -> dict[str, float]:
     return {
         "gc_longest_pause_ms": stats["longest_pause_ms"],
+        "gc_longest_pause_cpu_ms": stats["longest_pause_cpu_ms"],
         "gc_total_pause_ms": stats["total_pause_ms"],
     }
 
@@ -424,25 +425,38 @@ async def with_target(
 
 
 def run_workers(
-    workers: int, env: dict[str, str], plan: Plan, work: Path, one: dict[str, float]
+    workers: int, env: dict[str, str], provider_pid: int, plan: Plan, work: Path
 ) -> dict[str, float]:
-    """Turns/s of the backend under `--workers N` at the highest concurrency, against `one`'s."""
-    concurrency, count = max(plan.concurrent.items())
-    command = ["main:app", "--app-dir", "backend", "--workers", str(workers)]
+    """Turns/s at the highest concurrency with one worker process and with `workers`.
 
-    async def load(url: str) -> float:
-        async with Backend("backend", url) as target:
+    Both are served and loaded alike, one after the other. The cores each used, and those the
+    client and the fake provider took meanwhile, show what a shortfall from N times is made of.
+    """
+    concurrency, count = max(plan.concurrent.items())
+
+    async def load(server: Server) -> dict[str, float]:
+        async with Backend("backend", server.url) as target:
             threads = await new_threads(target, concurrency)
             await run_turns(target, threads, plan.warmup)
+            before = cpu_now(server.pid, provider_pid)
             turns, seconds = await run_turns(target, threads, count)
-        return len(turns) / seconds
+            used = [b - a for a, b in zip(before, cpu_now(server.pid, provider_pid), strict=True)]
+        return {
+            "turns_per_s": len(turns) / seconds,
+            "server_cores": used[0] / seconds,
+            "load_cores": (used[1] + used[2]) / seconds,
+        }
 
-    with serve(command, env, work / "workers.log", workers) as server:
-        many = asyncio.run(load(server.url))
-    return {
-        f"c{concurrency}_turns_per_s_{workers}_workers": many,
-        "ratio": many / one[f"c{concurrency}_turns_per_s"],
-    }
+    figures: dict[str, float] = {}
+    for processes in (1, workers):
+        command = ["main:app", "--app-dir", "backend", "--workers", str(processes)]
+        log = work / f"workers-{processes}.log"
+        with serve(command, env, log, processes) as server:
+            for name, value in asyncio.run(load(server)).items():
+                figures[f"c{concurrency}_{name}_{processes}_workers"] = value
+    one, many = (figures[f"c{concurrency}_turns_per_s_{n}_workers"] for n in (1, workers))
+    figures["ratio"] = many / one
+    return figures
 
 
 # --- report ---
@@ -566,7 +580,7 @@ def run(args: argparse.Namespace, plan: Plan, work: Path) -> dict:
         }
         # Workers share nothing in memory, so the memory store cannot have several.
         if args.workers > 1 and STORE != "memory":
-            result["workers"] = run_workers(args.workers, env, plan, work, backend)
+            result["workers"] = run_workers(args.workers, env, provider_pid, plan, work)
     result["targets"] = targets(result)
     return result
 

@@ -26,6 +26,7 @@ SHARED_FIGURES = {
     "c50_p95_ms",
     "cpu_ms_per_turn",
     "gc_longest_pause_ms",
+    "gc_longest_pause_cpu_ms",
     "rss_warm_mib",
     "rss_after_mib",
 }

@@ -80,6 +80,7 @@ def test_the_pauses_are_written_to_the_given_file(tmp_path: Path):
     stats = json.loads(path.read_text())
     assert stats["collections"] >= 1
     assert stats["longest_pause_ms"] > 0
+    assert 0 < stats["longest_pause_cpu_ms"] <= stats["longest_pause_ms"] * 1.5
 
 
 def test_without_a_file_no_callback_is_installed():
