@@ -116,12 +116,11 @@ def test_the_stream_ends_with_an_error_event_the_user_can_retry(stopped: Stopped
     }
 
 
-def test_the_log_stays_json_to_the_end_and_records_the_stopped_turn(stopped: Stopped):
+def test_the_log_stays_json_to_the_end_and_shows_the_cancelled_call(stopped: Stopped):
     entries = [json.loads(line) for line in stopped.log_lines]
 
-    turns = [entry for entry in entries if entry.get("path") == "/chatkit"]
-    assert [(turn["method"], turn["status"]) for turn in turns] == [("POST", 200)]
-    assert entries[-1]["message"].startswith("Finished server process")
+    calls = [entry for entry in entries if entry["message"] == "model call"]
+    assert [call["status"] for call in calls] == ["cancelled"]
 {%- if cookiecutter.store != "memory" %}
 
 

@@ -3,6 +3,7 @@
 import logging
 import time
 import uuid
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -75,13 +76,25 @@ def request_id(scope: Scope) -> str:
     return uuid.uuid4().hex
 
 
+# This turn's model calls that have started and not ended: LiteLLM call id -> (model, start).
+OPEN_MODEL_CALLS: ContextVar[dict[str, tuple[str, float]] | None] = ContextVar(
+    "open_model_calls", default=None
+)
+
+
 class ModelCallLog(CustomLogger):
     """LiteLLM callbacks: a line per model call (each attempt) with model, status, latency, tokens.
 
     LiteLLM assembles every call's whole response, usage included, for its own logging; asking the
     stream for usage as well (`include_usage`) cost about 5 ms of CPU per turn. The callbacks run
-    in the turn's task, so the line carries the request's id, user and thread.
+    in the turn's task, so the line carries the request's id, user and thread. LiteLLM reports
+    only calls that end; those a cancelled turn cuts short are logged by `log_cancelled_calls`.
     """
+
+    def log_pre_api_call(self, model: str, messages: Any, kwargs: dict[str, Any]) -> None:
+        calls = OPEN_MODEL_CALLS.get()
+        if calls is not None:
+            calls[kwargs["litellm_call_id"]] = (_model_name(kwargs), time.perf_counter())
 
     async def async_log_success_event(
         self, kwargs: dict[str, Any], response_obj: Any, start_time: datetime, end_time: datetime
@@ -93,12 +106,14 @@ class ModelCallLog(CustomLogger):
             if usage is not None and usage.total_tokens
             else {}
         )
-        _log_model_call(kwargs, "ok", end_time - start_time, **tokens)
+        _end(kwargs)
+        _log_model_call(_model_name(kwargs), "ok", end_time - start_time, **tokens)
 
     async def async_log_failure_event(
         self, kwargs: dict[str, Any], response_obj: Any, start_time: datetime, end_time: datetime
     ) -> None:
-        _log_model_call(kwargs, "error", end_time - start_time)
+        _end(kwargs)
+        _log_model_call(_model_name(kwargs), "error", end_time - start_time)
 
 
 def log_model_calls() -> None:
@@ -107,13 +122,37 @@ def log_model_calls() -> None:
         litellm.callbacks.append(ModelCallLog())
 
 
-def _log_model_call(kwargs: dict[str, Any], status: str, latency: timedelta, **extra: Any) -> None:
-    # kwargs also hold the API key and the messages: only these fields are taken.
+def track_model_calls() -> dict[str, tuple[str, float]]:
+    """Note the model calls of the turn about to run; the runner's tasks inherit the dict."""
+    calls: dict[str, tuple[str, float]] = {}
+    OPEN_MODEL_CALLS.set(calls)
+    return calls
+
+
+def log_cancelled_calls(calls: dict[str, tuple[str, float]]) -> None:
+    """Log the calls of a cancelled turn that were still open."""
+    for model, started in calls.values():
+        _log_model_call(model, "cancelled", timedelta(seconds=time.perf_counter() - started))
+    calls.clear()
+
+
+def _end(kwargs: dict[str, Any]) -> None:
+    calls = OPEN_MODEL_CALLS.get()
+    if calls is not None:
+        calls.pop(kwargs.get("litellm_call_id", ""), None)
+
+
+def _model_name(kwargs: dict[str, Any]) -> str:
+    return f"{kwargs.get('custom_llm_provider')}/{kwargs.get('model')}"
+
+
+def _log_model_call(model: str, status: str, latency: timedelta, **extra: Any) -> None:
+    # Only these fields are logged: LiteLLM's kwargs also hold the API key and the messages.
     logger.info(
         "model call",
         extra=fields(
             **request_fields(),
-            model=f"{kwargs.get('custom_llm_provider')}/{kwargs.get('model')}",
+            model=model,
             status=status,
             latency_ms=round(latency.total_seconds() * 1000, 1),
             **extra,

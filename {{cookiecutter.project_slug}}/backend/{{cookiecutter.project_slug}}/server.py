@@ -1,5 +1,6 @@
 """The ChatKit server: runs the agent on a thread's recent history and streams its reply."""
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from functools import partial
@@ -25,6 +26,7 @@ from .context import RequestContext
 from .converter import ChatCompletionsConverter
 from .logs import annotate_request
 from .placeholder_ids import remap_placeholder_ids
+from .request_log import log_cancelled_calls, track_model_calls
 from .stores import AppStore
 
 logger = logging.getLogger(__name__)
@@ -105,6 +107,7 @@ class AgentChatKitServer(ChatKitServer[RequestContext]):
     ) -> AsyncIterator[ThreadStreamEvent]:
         annotate_request(thread_id=thread.id)
         agent_context = AgentContext(thread=thread, store=self.store, request_context=context)
+        model_calls = track_model_calls()
         result = Runner.run_streamed(
             self.agent, await self._history(thread, context), context=agent_context
         )
@@ -113,6 +116,9 @@ class AgentChatKitServer(ChatKitServer[RequestContext]):
         try:
             async for event in remap_placeholder_ids(events, new_id):
                 yield event
+        except asyncio.CancelledError:
+            log_cancelled_calls(model_calls)
+            raise
         except (CustomStreamError, StreamError):
             raise  # ChatKit's own errors already carry a message for the client
         except Exception as error:
