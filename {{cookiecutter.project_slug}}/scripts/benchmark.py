@@ -10,6 +10,8 @@ threads and, with a SQL store, the gain of a second worker process.
 
     .venv/bin/python scripts/benchmark.py                # a few minutes; `make bench`
     .venv/bin/python scripts/benchmark.py --quick --json bench.json    # a few seconds
+
+scripts/cost_by_layer.py splits the backend's CPU per turn among the layers of its stack.
 """
 
 import argparse
@@ -554,6 +556,8 @@ def environment(provider_url: str, work: Path) -> dict[str, str]:
         key: "fake-key",
         # A fake key must not send traces to OpenAI's platform.
         "OPENAI_AGENTS_DISABLE_TRACING": "1",
+        # The baseline imports LiteLLM before the settings that make it start offline.
+        "LITELLM_LOCAL_MODEL_COST_MAP": "True",
         # All the load comes from one user.
         "RATE_LIMIT_PER_MINUTE": "0",
     }

@@ -1,4 +1,4 @@
-"""scripts/benchmark.py keeps working: its quick mode runs and reports every figure.
+"""The benchmark scripts keep working: their quick modes run and report every figure.
 
 Only that the figures exist is checked, never their values: timings on a shared machine prove
 nothing, and the full benchmark is for people to read.
@@ -35,20 +35,8 @@ SHARED_FIGURES = {
 def test_the_quick_benchmark_reports_every_figure_as_a_positive_number(
     tmp_path: Path, database_url: str | None
 ):
-    output = tmp_path / "benchmark.json"
-    database = {} if database_url is None else {"DATABASE_URL": database_url}
+    report = run_quick("benchmark.py", tmp_path, database_url)
 
-    result = subprocess.run(
-        [sys.executable, "scripts/benchmark.py", "--quick", "--json", str(output)],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, **database},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-    assert result.returncode == 0, result.stdout + result.stderr
-    report = json.loads(output.read_text())
     assert SHARED_FIGURES - report["backend"].keys() == set()
     assert SHARED_FIGURES - report["baseline"].keys() == set()
     assert any(name.startswith("thread_") for name in report["backend"])
@@ -61,6 +49,36 @@ def test_the_quick_benchmark_reports_every_figure_as_a_positive_number(
         for name in report[section]
     }
     assert {name: value for name, value in figures.items() if not positive(value)} == {}
+
+
+def test_the_quick_cost_by_layer_reports_each_layer_as_a_positive_number(
+    tmp_path: Path, database_url: str | None
+):
+    layers = run_quick("cost_by_layer.py", tmp_path, database_url)["layers"]
+
+    assert [layer["layer"] for layer in layers] == [
+        "LiteLLM, one message",
+        "LiteLLM, the agent's request",
+        "Agents SDK run",
+        "ChatKit server turn",
+    ]
+    assert [layer for layer in layers if not positive(layer["cpu_ms_per_turn"])] == []
+
+
+def run_quick(script: str, tmp_path: Path, database_url: str | None) -> dict:
+    """Run scripts/`script` --quick; the JSON it writes."""
+    output = tmp_path / "figures.json"
+    database = {} if database_url is None else {"DATABASE_URL": database_url}
+    result = subprocess.run(
+        [sys.executable, f"scripts/{script}", "--quick", "--json", str(output)],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **database},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return json.loads(output.read_text())
 
 
 def positive(value: object) -> bool:

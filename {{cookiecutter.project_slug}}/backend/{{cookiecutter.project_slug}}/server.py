@@ -109,7 +109,7 @@ class AgentChatKitServer(ChatKitServer[RequestContext]):
         agent_context = AgentContext(thread=thread, store=self.store, request_context=context)
         model_calls = track_model_calls()
         result = Runner.run_streamed(
-            self.agent, await self._history(thread, context), context=agent_context
+            self.agent, await self.agent_input(thread, context), context=agent_context
         )
         events = stream_agent_response(agent_context, result)
         new_id = partial(self.store.generate_item_id, thread=thread, context=context)
@@ -140,7 +140,7 @@ class AgentChatKitServer(ChatKitServer[RequestContext]):
         if scope.cancelled_caught:
             logger.error("Could not save the cancelled turn of thread %s in time", thread.id)
 
-    async def _history(
+    async def agent_input(
         self, thread: ThreadMetadata, context: RequestContext
     ) -> list[TResponseInputItem]:
         """The agent's input: the most recent items, which include the new user message."""
