@@ -57,6 +57,18 @@ def test_the_slug_defaults_to_the_name_in_snake_case(cookies):
     assert (result.project_path / "backend" / "support_desk_bot" / "server.py").exists()
 
 
+def test_no_file_of_a_renamed_project_names_the_default_package(cookies):
+    # The variants' own test suites run under the default slug, so they cannot catch this.
+    result = cookies.bake(extra_context={"project_name": "Support Desk Bot"})
+
+    naming_default = [
+        str(path.relative_to(result.project_path))
+        for path in result.project_path.rglob("*")
+        if path.is_file() and "chatkit_backend" in path.read_text(encoding="utf-8")
+    ]
+    assert naming_default == []
+
+
 @pytest.mark.parametrize("answers", [{"provider": "mistral"}, {"store": "redis"}], ids=str)
 def test_an_unknown_choice_is_refused_before_anything_is_written(cookies, answers):
     result = cookies.bake(extra_context=answers)

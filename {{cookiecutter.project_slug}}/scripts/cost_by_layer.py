@@ -20,7 +20,6 @@ that drift in the machine's speed affects them alike; medians over the rounds ar
 
 import argparse
 import asyncio
-import gc
 import json
 import os
 import shutil
@@ -30,20 +29,25 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from benchmark import MESSAGE, PROJECT_ROOT, environment, fake_provider
+
+if TYPE_CHECKING:
+    from agents import Agent
+
+    from {{ cookiecutter.project_slug }}.server import AgentChatKitServer
 
 Turn = Callable[[], Awaitable[None]]
 
 
-async def layers(server: Any, turns_in_history: int) -> dict[str, Turn]:
+async def layers(server: "AgentChatKitServer", turns_in_history: int) -> dict[str, Turn]:
     """One turn of each layer, in order, on the backend's ChatKit server and agent."""
     import litellm
     from agents import Runner
 
-    from chatkit_backend.context import RequestContext
-    from chatkit_backend.settings import get_settings
+    from {{ cookiecutter.project_slug }}.context import RequestContext
+    from {{ cookiecutter.project_slug }}.settings import get_settings
 
     settings = get_settings()
     context = RequestContext(user_id="cost-by-layer")
@@ -99,7 +103,7 @@ async def layers(server: Any, turns_in_history: int) -> dict[str, Turn]:
     }
 
 
-async def capture_model_request(agent: Any, history: list) -> dict[str, Any]:
+async def capture_model_request(agent: "Agent", history: list) -> dict[str, Any]:
     """The keyword arguments the Agents SDK passes to `litellm.acompletion` for `history`."""
     import litellm
     from agents import Runner
@@ -144,16 +148,15 @@ async def cpu_ms_per_turn(turn: Turn, count: int) -> float:
 
 async def measure(rounds: int, turns: int, history: int) -> dict[str, list[float]]:
     # Imported here: the settings read the environment that main() has just set.
-    from chatkit_backend.api import create_app
-    from chatkit_backend.settings import get_settings
+    from {{ cookiecutter.project_slug }}.api import create_app
+    from {{ cookiecutter.project_slug }}.gc_tuning import tune_gc
+    from {{ cookiecutter.project_slug }}.settings import get_settings
 
     server = create_app(get_settings()).state.server
     await server.store.open()
     try:
         turn_of = await layers(server, history)
-        # As main.py does for a serving process: the start-up heap leaves the collector's view.
-        gc.collect()
-        gc.freeze()
+        tune_gc()  # as main.py does for a serving process
         figures: dict[str, list[float]] = {name: [] for name in turn_of}
         for _ in range(rounds):
             for name, turn in turn_of.items():
