@@ -37,15 +37,7 @@ async def health() -> dict[str, str]:
 @app.post("/chat")
 async def chat(request: Request) -> StreamingResponse:
     """Body `{"text": ...}`; answers `data: {"type": "text_delta", "delta": ...}` events."""
-    text = (await request.json())["text"]
-    response = await litellm.acompletion(
-        model=settings.llm_model,
-        messages=[{"role": "user", "content": text}],
-        stream=True,
-        base_url=settings.llm_base_url,
-        timeout=settings.llm_timeout_seconds,
-        num_retries=settings.llm_max_retries,
-    )
+    response = await stream_completion((await request.json())["text"])
 
     async def events() -> AsyncIterator[bytes]:
         async for chunk in response:
@@ -54,3 +46,15 @@ async def chat(request: Request) -> StreamingResponse:
                 yield f"data: {json.dumps({'type': 'text_delta', 'delta': delta})}\n\n".encode()
 
     return StreamingResponse(events(), media_type="text/event-stream")
+
+
+async def stream_completion(text: str) -> litellm.CustomStreamWrapper:
+    """The model's streamed reply to one user message; scripts/cost_by_layer.py times it too."""
+    return await litellm.acompletion(
+        model=settings.llm_model,
+        messages=[{"role": "user", "content": text}],
+        stream=True,
+        base_url=settings.llm_base_url,
+        timeout=settings.llm_timeout_seconds,
+        num_retries=settings.llm_max_retries,
+    )

@@ -3,7 +3,7 @@
 scripts/benchmark.py measures whole servers over HTTP; this runs one turn through each layer of
 the stack in this one process, against the fake provider, and reads the process's CPU time:
 
-1. LiteLLM, one message: `litellm.acompletion(stream=True)` as scripts/baseline_app.py calls it.
+1. LiteLLM, one message: scripts/baseline_app.py's `litellm.acompletion(stream=True)` call.
 2. LiteLLM, the agent's request: the same call with the arguments the Agents SDK passes (the
    thread's history as messages, the tool schema), captured from one agent run.
 3. Agents SDK run: `Runner.run_streamed` on the agent with that history, every event read.
@@ -31,7 +31,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from benchmark import MESSAGE, PROJECT_ROOT, environment, fake_provider
+from benchmark import MESSAGE, PROJECT_ROOT, chatkit_request, environment, fake_provider, user_input
 
 if TYPE_CHECKING:
     from agents import Agent
@@ -45,11 +45,10 @@ async def layers(server: "AgentChatKitServer", turns_in_history: int) -> dict[st
     """One turn of each layer, in order, on the backend's ChatKit server and agent."""
     import litellm
     from agents import Runner
+    from baseline_app import stream_completion
 
     from {{ cookiecutter.project_slug }}.context import RequestContext
-    from {{ cookiecutter.project_slug }}.settings import get_settings
 
-    settings = get_settings()
     context = RequestContext(user_id="cost-by-layer")
 
     async def chatkit_turn(request: dict[str, Any]) -> bytes:
@@ -60,10 +59,10 @@ async def layers(server: "AgentChatKitServer", turns_in_history: int) -> dict[st
             raise RuntimeError(f"the turn ended with an error: {events[-1]!r}")
         return events[0]
 
-    first = await chatkit_turn(chatkit_request("threads.create", input=user_input()))
+    first = await chatkit_turn(chatkit_request("threads.create", input=user_input(MESSAGE)))
     thread_id = json.loads(first.removeprefix(b"data: "))["thread"]["id"]
     add_message = chatkit_request(
-        "threads.add_user_message", thread_id=thread_id, input=user_input()
+        "threads.add_user_message", thread_id=thread_id, input=user_input(MESSAGE)
     )
     # A thread long enough that every turn sends the whole history window.
     for _ in range(turns_in_history):
@@ -73,15 +72,7 @@ async def layers(server: "AgentChatKitServer", turns_in_history: int) -> dict[st
     agent_request = await capture_model_request(server.agent, history)
 
     async def litellm_one_message() -> None:
-        response = await litellm.acompletion(
-            model=settings.llm_model,
-            messages=[{"role": "user", "content": MESSAGE}],
-            stream=True,
-            base_url=settings.llm_base_url,
-            timeout=settings.llm_timeout_seconds,
-            num_retries=settings.llm_max_retries,
-        )
-        async for _ in response:
+        async for _ in await stream_completion(MESSAGE):
             pass
 
     async def litellm_agent_request() -> None:
@@ -122,18 +113,6 @@ async def capture_model_request(agent: "Agent", history: list) -> dict[str, Any]
     finally:
         litellm.acompletion = original
     return captured[0]
-
-
-def chatkit_request(request_type: str, **params: object) -> dict:
-    return {"type": request_type, "params": params}
-
-
-def user_input() -> dict:
-    return {
-        "content": [{"type": "input_text", "text": MESSAGE}],
-        "attachments": [],
-        "inference_options": {},
-    }
 
 
 async def cpu_ms_per_turn(turn: Turn, count: int) -> float:

@@ -41,7 +41,8 @@ class GcPauses:
     """Times every collection through `gc.callbacks`, per generation.
 
     A pause is wall time, which is what a request waits. Its CPU time is kept too: where the two
-    differ, the process was waiting for a core (another process ran), not collecting.
+    differ, the collecting thread was waiting, for a core another process held or for the GIL
+    while a finalizer let another thread run, not collecting.
     """
 
     def __init__(self) -> None:
