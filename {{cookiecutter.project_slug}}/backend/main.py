@@ -2,11 +2,11 @@
 
 import sys
 
-from {{ cookiecutter.project_slug }}.api import create_app
+from {{ cookiecutter.project_slug }}.app import create_app
 from {{ cookiecutter.project_slug }}.auth import refuse_open_bind
 from {{ cookiecutter.project_slug }}.gc_tuning import tune_gc
+from {{ cookiecutter.project_slug }}.graceful_shutdown import serve
 from {{ cookiecutter.project_slug }}.logs import configure_logging
-from {{ cookiecutter.project_slug }}.serving import serve
 from {{ cookiecutter.project_slug }}.settings import get_settings
 from {{ cookiecutter.project_slug }}.startup import missing_api_key, warn_about_model
 

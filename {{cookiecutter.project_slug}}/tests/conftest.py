@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 {%- endif %}
 
-from {{ cookiecutter.project_slug }}.api import create_app
+from {{ cookiecutter.project_slug }}.app import create_app
 from {{ cookiecutter.project_slug }}.settings import DEFAULT_MODEL, Settings
 from {{ cookiecutter.project_slug }}.stores import create_store
 from {{ cookiecutter.project_slug }}.stores.base import AppStore

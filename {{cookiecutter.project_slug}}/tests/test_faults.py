@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator
 import pytest
 from agents.retry import ModelRetryNormalizedError, RetryPolicyContext
 
+from {{ cookiecutter.project_slug }}.chatkit_server import TURN_FAILED
 from {{ cookiecutter.project_slug }}.retries import MAX_RETRY_DELAY_SECONDS, retry_transient_failures
-from {{ cookiecutter.project_slug }}.server import TURN_FAILED
 from {{ cookiecutter.project_slug }}.settings import Settings
 
 from chatkit_client import ChatKitClient, errors, sse_events, text_of, user_input

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from {{ cookiecutter.project_slug }}.api import SERVER_STOPPING
+from {{ cookiecutter.project_slug }}.api.routes.chatkit import SERVER_STOPPING
 {%- if cookiecutter.store != "memory" %}
 from {{ cookiecutter.project_slug }}.auth import LOCAL_USER
 from {{ cookiecutter.project_slug }}.context import RequestContext

@@ -1,4 +1,4 @@
-"""The garbage collector: tuned for serving, and its pauses timed for the benchmark."""
+"""The garbage collector, tuned for a serving process."""
 
 import gc
 import json

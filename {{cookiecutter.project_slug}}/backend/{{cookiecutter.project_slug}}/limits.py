@@ -1,16 +1,12 @@
 """Request limits on /chatkit: a per-user rate limit and a maximum user message length."""
 
-import math
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from chatkit.types import ChatKitReq, ThreadsAddUserMessageReq, ThreadsCreateReq
-from fastapi import Depends, HTTPException, Request
-
-from .auth import request_context
-from .context import RequestContext
+from fastapi import HTTPException
 
 # A bucket untouched this long has refilled completely, which is the same as having none.
 IDLE_SECONDS = 60.0
@@ -64,20 +60,6 @@ class RateLimiter:
             if now - oldest.updated < IDLE_SECONDS and len(self._buckets) < MAX_TRACKED_USERS:
                 return
             self._buckets.popitem(last=False)
-
-
-async def enforce_rate_limit(
-    request: Request, context: RequestContext = Depends(request_context)
-) -> None:
-    """429 with Retry-After once the caller has used up their requests per minute."""
-    limiter: RateLimiter = request.app.state.rate_limiter
-    wait = limiter.take(context.user_id)
-    if wait:
-        raise HTTPException(
-            429,
-            f"Rate limit of {limiter.capacity} requests per minute exceeded; retry later",
-            headers={"Retry-After": str(max(1, math.ceil(wait)))},
-        )
 
 
 def check_message_length(request: ChatKitReq, limit: int) -> None:

@@ -97,8 +97,6 @@ class Settings(BaseSettings):
     # Requests per user and minute on /chatkit, per process; 0 disables the limit.
     rate_limit_per_minute: int = Field(default=60, ge=0)
     max_message_chars: int = Field(default=20_000, ge=1)
-    # scripts/benchmark.py only: time garbage-collector pauses, write them here at shutdown.
-    benchmark_gc_stats: Path | None = None
 
 
 {%- if cookiecutter.store != "memory" %}

@@ -1,0 +1,1 @@
+"""The HTTP interface: FastAPI dependencies (`deps`) and one router per concern (`routes`)."""

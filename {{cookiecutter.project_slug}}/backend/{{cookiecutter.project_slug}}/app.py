@@ -1,0 +1,91 @@
+"""The FastAPI app: built once from the settings, with its middleware, lifespan and routers."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import litellm
+from chatkit.store import NotFoundError
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+
+from .agent import build_agent
+from .api.routes import chatkit, debug, health
+from .auth import token_verifier, warn_if_unauthenticated
+from .chatkit_server import AgentChatKitServer
+from .graceful_shutdown import Turns
+from .limits import RateLimiter
+from .request_log import REQUEST_ID_HEADER, RequestLogMiddleware, log_model_calls
+from .settings import Settings
+from .stores import create_store
+
+# At shutdown, how long the store stays open for cancelled turns to save their partial replies.
+TURNS_DRAIN_SECONDS = 10.0
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Build the app and everything it serves; nothing is built per request."""
+    # LiteLLM prints "Give Feedback / Get Help" banners to stdout on every error.
+    litellm.suppress_debug_info = True
+    log_model_calls()
+    store = create_store(settings)
+    server = AgentChatKitServer(store, build_agent(settings), settings.history_limit)
+    turns = Turns()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        warn_if_unauthenticated(settings)
+        await store.open()
+        try:
+            yield
+        finally:
+            # Turns cancelled by the shutdown are still saving their partial replies.
+            await turns.wait_idle(TURNS_DRAIN_SECONDS)
+            await store.close()
+
+    # The interactive API docs, like /debug, are for development.
+    docs = settings.debug_endpoints
+    app = FastAPI(
+        title={{ cookiecutter.project_name | tojson }},
+        lifespan=lifespan,
+        docs_url="/docs" if docs else None,
+        redoc_url=None,
+        openapi_url="/openapi.json" if docs else None,
+    )
+    app.state.settings = settings
+    app.state.server = server
+    app.state.turns = turns
+    app.state.token_verifier = token_verifier(settings)
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+    add_middleware(app, settings)
+    app.add_exception_handler(ValidationError, invalid_request)
+    app.add_exception_handler(NotFoundError, not_found)
+    app.include_router(health.router)
+    app.include_router(chatkit.router)
+    if settings.debug_endpoints:
+        app.include_router(debug.router)
+    return app
+
+
+def add_middleware(app: FastAPI, settings: Settings) -> None:
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_credentials=True,
+        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", REQUEST_ID_HEADER],
+        # Readable by the front end's JavaScript, not only by the browser.
+        expose_headers=[REQUEST_ID_HEADER, "Retry-After"],
+    )
+    # Added last, so it is the outermost: its log line times and tags everything inside.
+    app.add_middleware(RequestLogMiddleware)
+
+
+async def invalid_request(request: Request, error: ValidationError) -> JSONResponse:
+    details = [{"loc": list(issue["loc"]), "msg": issue["msg"]} for issue in error.errors()[:10]]
+    return JSONResponse({"detail": "Invalid ChatKit request", "errors": details}, status_code=400)
+
+
+async def not_found(request: Request, error: NotFoundError) -> JSONResponse:
+    return JSONResponse({"detail": str(error) or "Not found"}, status_code=404)
