@@ -7,15 +7,25 @@ from {{ cookiecutter.project_slug }}.auth import refuse_open_bind
 from {{ cookiecutter.project_slug }}.gc_tuning import tune_gc
 from {{ cookiecutter.project_slug }}.graceful_shutdown import serve
 from {{ cookiecutter.project_slug }}.logs import configure_logging
-from {{ cookiecutter.project_slug }}.settings import get_settings
-from {{ cookiecutter.project_slug }}.startup import missing_api_key, warn_about_model
+from {{ cookiecutter.project_slug }}.startup import (
+    missing_api_key,
+    settings_or_exit,
+{%- if cookiecutter.store != "memory" %}
+    unavailable_store,
+{%- endif %}
+    warn_about_model,
+)
 
-settings = get_settings()
+# Checked here, before serving, so that `uvicorn main:app` stops on them too, with one line.
+settings = settings_or_exit()
 configure_logging(settings)
-# Refused here, before serving, so that `uvicorn main:app` stops on it too, with one line.
-if problem := missing_api_key():
+if problem := missing_api_key(settings):
     sys.exit(problem)
-warn_about_model(settings.llm_model)
+{%- if cookiecutter.store != "memory" %}
+if problem := unavailable_store(settings):
+    sys.exit(problem)
+{%- endif %}
+warn_about_model(settings)
 app = create_app(settings)
 # Here rather than in the app, so that only serving processes change their collector, not tests.
 tune_gc()

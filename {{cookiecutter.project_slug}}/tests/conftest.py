@@ -12,8 +12,8 @@ import time
 {%- if cookiecutter.store == "postgres" %}
 import uuid
 {%- endif %}
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager, suppress
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AbstractContextManager, asynccontextmanager, contextmanager, suppress
 from pathlib import Path
 
 import httpx
@@ -36,9 +36,6 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 # The provider this project was generated for, e.g. "gemini".
 PROVIDER = DEFAULT_MODEL.partition("/")[0]
-
-# Tests never reach the internet: no trace export, whatever keys are set.
-os.environ["OPENAI_AGENTS_DISABLE_TRACING"] = "1"
 {%- if cookiecutter.store == "postgres" %}
 
 # A server the tests may create and drop databases on; each test gets its own database.
@@ -187,6 +184,12 @@ async def serve_in_process(settings: Settings) -> AsyncIterator[httpx.AsyncClien
         httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
     ):
         yield client
+
+
+@pytest.fixture
+def start_server() -> Callable[..., AbstractContextManager[str]]:
+    """`with start_server(env) as url:` serves the backend as its own process, as users do."""
+    return running_server
 
 
 def free_port() -> int:

@@ -20,10 +20,12 @@ the openai client, which retries 429 and 5xx twice by default (3 attempts), so q
 ``Fail(500, times=3)`` to make the whole call fail, or pass ``max_retries=0``. The other providers
 are sent by LiteLLM's own HTTP client, which does not retry unless ``num_retries`` is set.
 
-CLI use (benchmarks)::
+CLI use (`make demo`, benchmarks)::
 
     python tests/fake_provider.py --port 0 --chunks 16 --delay 0
-    # prints FAKE_PROVIDER_URL=http://127.0.0.1:PORT, then serves until SIGTERM/SIGINT
+    # prints FAKE_PROVIDER_URL=http://127.0.0.1:PORT, then the environment lines that point this
+    # project's provider at it (GEMINI_API_BASE=..., GEMINI_API_KEY=... for gemini), then a blank
+    # line, and serves until SIGTERM/SIGINT
 """
 
 from __future__ import annotations
@@ -828,11 +830,17 @@ class FakeProvider:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Serve until SIGTERM/SIGINT, after printing ``FAKE_PROVIDER_URL=...`` on stdout."""
+    """Serve until SIGTERM/SIGINT, after printing the environment that points LiteLLM here."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--chunks", type=int, default=4, help="stream pieces per reply")
     parser.add_argument("--delay", type=float, default=0.0, help="seconds between pieces")
+    parser.add_argument(
+        "--provider",
+        choices=PROVIDERS,
+        default={{ cookiecutter.provider | tojson }},
+        help="whose environment lines to print (default: this project's)",
+    )
     args = parser.parse_args(argv)
 
     stop = threading.Event()
@@ -840,7 +848,9 @@ def main(argv: list[str] | None = None) -> int:
         signal.signal(sig, lambda *_: stop.set())
     provider = FakeProvider(chunks=args.chunks, delay=args.delay, port=args.port).start()
     try:
-        print(f"FAKE_PROVIDER_URL={provider.url}", flush=True)
+        # FAKE_PROVIDER_URL first: the benchmark reads that line alone. A blank line ends them.
+        lines = {"FAKE_PROVIDER_URL": provider.url, **provider.env(args.provider)}
+        print(*(f"{name}={value}" for name, value in lines.items()), "", sep="\n", flush=True)
         # A timed wait keeps the main thread responsive to signals on every platform.
         while not stop.wait(0.5):
             pass

@@ -1,30 +1,25 @@
-"""Importing the package prepares LiteLLM and the Agents SDK to start offline and quiet."""
+"""Importing the package reads the .env file that ENV_FILE names and prepares LiteLLM offline."""
 
 import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from conftest import PROJECT_ROOT
 
-SHOW_ENVIRONMENT = (
-    "import json, os, {{ cookiecutter.project_slug }};"
-    "print(json.dumps({name: os.environ.get(name) for name in"
-    " ('LITELLM_LOCAL_MODEL_COST_MAP', 'OPENAI_AGENTS_DISABLE_TRACING')}))"
-)
+MODEL_MAP_SWITCH = "LITELLM_LOCAL_MODEL_COST_MAP"
 
 
-def environment_after_import(**overrides: str) -> dict[str, str | None]:
-    """The two switches as a fresh interpreter sees them after importing the package."""
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if name not in ("LITELLM_LOCAL_MODEL_COST_MAP", "OPENAI_AGENTS_DISABLE_TRACING")
-    }
-    # Set (if empty), so that a key in the project's .env cannot stand in for it.
-    env["OPENAI_API_KEY"] = ""
+def variables_after_import(*names: str, **overrides: str) -> dict[str, str | None]:
+    """The variables `names` as a fresh interpreter sees them after importing the package."""
+    show = (
+        "import json, os, sys, {{ cookiecutter.project_slug }};"
+        "print(json.dumps({name: os.environ.get(name) for name in sys.argv[1:]}))"
+    )
+    env = {name: value for name, value in os.environ.items() if name not in names}
     result = subprocess.run(
-        [sys.executable, "-c", SHOW_ENVIRONMENT],
+        [sys.executable, "-c", show, *names],
         cwd=PROJECT_ROOT / "backend",
         env={**env, **overrides},
         capture_output=True,
@@ -35,20 +30,35 @@ def environment_after_import(**overrides: str) -> dict[str, str | None]:
 
 
 def test_litellm_uses_its_bundled_model_map_instead_of_fetching_one():
-    assert environment_after_import()["LITELLM_LOCAL_MODEL_COST_MAP"] == "True"
+    assert variables_after_import(MODEL_MAP_SWITCH)[MODEL_MAP_SWITCH] == "True"
 
 
 def test_a_users_own_model_map_choice_is_kept():
-    environment = environment_after_import(LITELLM_LOCAL_MODEL_COST_MAP="False")
+    environment = variables_after_import(MODEL_MAP_SWITCH, LITELLM_LOCAL_MODEL_COST_MAP="False")
 
-    assert environment["LITELLM_LOCAL_MODEL_COST_MAP"] == "False"
-
-
-def test_trace_export_is_off_without_an_openai_key():
-    assert environment_after_import()["OPENAI_AGENTS_DISABLE_TRACING"] == "1"
+    assert environment[MODEL_MAP_SWITCH] == "False"
 
 
-def test_trace_export_is_left_on_with_an_openai_key():
-    environment = environment_after_import(OPENAI_API_KEY="sk-test")
+def test_the_file_env_file_names_is_read(tmp_path: Path):
+    (tmp_path / ".env").write_text("GREETING=hello\n")
 
-    assert environment["OPENAI_AGENTS_DISABLE_TRACING"] is None
+    environment = variables_after_import("GREETING", ENV_FILE=str(tmp_path / ".env"))
+
+    assert environment["GREETING"] == "hello"
+
+
+def test_the_environment_wins_over_the_file(tmp_path: Path):
+    (tmp_path / ".env").write_text("GREETING=hello\n")
+
+    environment = variables_after_import("GREETING", ENV_FILE=str(tmp_path / ".env"), GREETING="hi")
+
+    assert environment["GREETING"] == "hi"
+
+
+def test_an_empty_value_in_the_file_is_left_unset(tmp_path: Path):
+    # As in a copied .env.example, where the key line is there but empty.
+    (tmp_path / ".env").write_text("GREETING=\n")
+
+    environment = variables_after_import("GREETING", ENV_FILE=str(tmp_path / ".env"))
+
+    assert environment["GREETING"] is None

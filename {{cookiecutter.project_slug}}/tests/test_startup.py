@@ -1,4 +1,4 @@
-"""Start-up: no provider key stops the server with one line; a doubtful model gets a warning."""
+"""Start-up: no key for the model stops the server with one line; a doubtful model warns."""
 
 import logging
 import os
@@ -8,22 +8,37 @@ from datetime import date
 
 import pytest
 
-from {{ cookiecutter.project_slug }}.model import API_KEY_VARIABLES
 from {{ cookiecutter.project_slug }}.settings import DEFAULT_MODEL, Settings
 from {{ cookiecutter.project_slug }}.startup import missing_api_key, model_warning, warn_about_model
 
+from chatkit_client import ChatKitClient, text_of
 from conftest import PROJECT_ROOT, PROVIDER, serve_in_process
 from fake_provider import FakeProvider
 
 TODAY = date(2030, 1, 1)
 
+# The variables LiteLLM reads each provider's key from.
+KEY_VARIABLES = {
+    "gemini": ("GEMINI_API_KEY", "GOOGLE_API_KEY"),
+    "openai": ("OPENAI_API_KEY",),
+    "anthropic": ("ANTHROPIC_API_KEY",),
+}
+# A provider other than this project's, for a model of another provider.
+OTHER_PROVIDER = "anthropic" if PROVIDER == "openai" else "openai"
+
+
+def is_reply_done(event: dict) -> bool:
+    return event["type"] == "thread.item.done" and event["item"]["type"] == "assistant_message"
+
 
 @pytest.fixture
 def no_key(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in API_KEY_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
+    for names in KEY_VARIABLES.values():
+        for name in names:
+            monkeypatch.delenv(name, raising=False)
 
 
+@pytest.mark.process
 def test_without_a_key_the_server_stops_with_one_line_naming_the_variable(
     server_env: dict[str, str],
 ):
@@ -31,7 +46,7 @@ def test_without_a_key_the_server_stops_with_one_line_naming_the_variable(
     env = {
         name: value
         for name, value in {**os.environ, **server_env}.items()
-        if name not in API_KEY_VARIABLES
+        if name not in KEY_VARIABLES[PROVIDER]
     }
 
     result = subprocess.run(
@@ -45,32 +60,64 @@ def test_without_a_key_the_server_stops_with_one_line_naming_the_variable(
 
     assert result.returncode != 0
     [line] = result.stderr.strip().splitlines()
-    assert API_KEY_VARIABLES[0] in line
+    assert KEY_VARIABLES[PROVIDER][0] in line
 
 
-def test_a_custom_endpoint_still_needs_a_key(no_key: None, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("LLM_BASE_URL", "http://127.0.0.1:9/v1")
+def test_a_custom_endpoint_still_needs_a_key(settings: Settings, no_key: None):
+    settings = settings.model_copy(update={"llm_base_url": "http://127.0.0.1:9/v1"})
 
-    assert API_KEY_VARIABLES[0] in (missing_api_key() or "")
+    assert KEY_VARIABLES[PROVIDER][0] in (missing_api_key(settings) or "")
 
 
-def test_any_of_the_providers_key_variables_will_do(no_key: None, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv(API_KEY_VARIABLES[-1], "a-key")
+def test_any_of_the_providers_key_variables_will_do(
+    settings: Settings, no_key: None, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv(KEY_VARIABLES[PROVIDER][-1], "a-key")
 
-    assert missing_api_key() is None
+    assert missing_api_key(settings) is None
+
+
+def test_a_model_of_another_provider_needs_that_providers_key(settings: Settings, no_key: None):
+    settings = settings.model_copy(update={"llm_model": f"{OTHER_PROVIDER}/some-model"})
+
+    assert KEY_VARIABLES[OTHER_PROVIDER][0] in (missing_api_key(settings) or "")
+
+
+def test_a_model_of_another_provider_starts_with_that_providers_key_alone(
+    settings: Settings, no_key: None, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv(KEY_VARIABLES[OTHER_PROVIDER][0], "a-key")
+    settings = settings.model_copy(update={"llm_model": f"{OTHER_PROVIDER}/some-model"})
+
+    assert missing_api_key(settings) is None
+
+
+async def test_a_model_of_another_provider_answers_once_its_key_is_set(
+    settings: Settings, fake_provider: FakeProvider, no_key: None, monkeypatch: pytest.MonkeyPatch
+):
+    for name, value in fake_provider.env(OTHER_PROVIDER).items():
+        monkeypatch.setenv(name, value)
+    settings = settings.model_copy(update={"llm_model": f"{OTHER_PROVIDER}/some-model"})
+
+    async with serve_in_process(settings) as http:
+        ready = await http.get("/ready")
+        _, events = await ChatKitClient(http).create_thread("hi")
+
+    assert ready.status_code == 200
+    assert [text_of(event["item"]) for event in events if is_reply_done(event)] == ["echo: hi"]
 
 
 async def test_ready_is_503_naming_the_variable_when_no_key_is_set(
     settings: Settings, fake_provider: FakeProvider, monkeypatch: pytest.MonkeyPatch
 ):
     async with serve_in_process(settings) as http:
-        for name in API_KEY_VARIABLES:
+        for name in KEY_VARIABLES[PROVIDER]:
             monkeypatch.delenv(name, raising=False)
         response = await http.get("/ready")
 
     assert response.status_code == 503
     assert response.json()["reason"] == "configuration"
-    assert API_KEY_VARIABLES[0] in response.json()["detail"]
+    assert KEY_VARIABLES[PROVIDER][0] in response.json()["detail"]
 
 
 async def test_health_stays_ok_when_no_key_is_set(
@@ -113,9 +160,11 @@ def test_the_default_model_gets_no_warning_from_litellms_own_map():
     assert model_warning(DEFAULT_MODEL) is None
 
 
-def test_the_warning_is_logged_at_start_up(caplog: pytest.LogCaptureFixture):
+def test_the_warning_is_logged_at_start_up(settings: Settings, caplog: pytest.LogCaptureFixture):
+    settings = settings.model_copy(update={"llm_model": f"{PROVIDER}/no-such-model"})
+
     with caplog.at_level(logging.WARNING):
-        warn_about_model(f"{PROVIDER}/no-such-model")
+        warn_about_model(settings)
 
     [record] = caplog.records
     assert record.levelno == logging.WARNING

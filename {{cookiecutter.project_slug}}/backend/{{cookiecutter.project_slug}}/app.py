@@ -3,7 +3,6 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import litellm
 from chatkit.store import NotFoundError
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
@@ -19,6 +18,7 @@ from .limits import RateLimiter
 from .request_log import REQUEST_ID_HEADER, RequestLogMiddleware, log_model_calls
 from .settings import Settings
 from .stores import create_store
+from .tracing import configure_tracing
 
 # At shutdown, how long the store stays open for cancelled turns to save their partial replies.
 TURNS_DRAIN_SECONDS = 10.0
@@ -26,8 +26,7 @@ TURNS_DRAIN_SECONDS = 10.0
 
 def create_app(settings: Settings) -> FastAPI:
     """Build the app and everything it serves; nothing is built per request."""
-    # LiteLLM prints "Give Feedback / Get Help" banners to stdout on every error.
-    litellm.suppress_debug_info = True
+    configure_tracing(settings)
     log_model_calls()
     store = create_store(settings)
     server = AgentChatKitServer(store, build_agent(settings), settings.history_limit)

@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal, Self
 
-from dotenv import load_dotenv
+from dotenv import dotenv_values
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -25,27 +25,30 @@ DATABASE_EXAMPLE = "postgresql://user:password@host:5432/db"
 
 
 def prepare_environment() -> None:
-    """Load .env into the process and set LiteLLM's start-up switches before it is imported.
+    """Load the .env file into the process and set LiteLLM's start-up switch before it is imported.
 
     The .env values go into os.environ (not only into Settings) because LiteLLM reads the
-    provider's own variables (API keys, *_API_BASE) from there. Variables already set win.
+    provider's own variables (API keys, *_API_BASE) from there. Variables already set win, and an
+    empty value in the file counts as unset, like a commented line. ENV_FILE names another file;
+    set to empty, no file is read (the tests do that, so a developer's .env never reaches them).
     """
-    load_dotenv(PROJECT_ROOT / ".env", override=False)
+    env_file = os.environ.get("ENV_FILE", str(PROJECT_ROOT / ".env"))
+    if env_file:
+        for name, value in dotenv_values(env_file).items():
+            if value:
+                os.environ.setdefault(name, value)
     # Without this LiteLLM fetches its model cost map from the internet at import time, which
     # blocks start-up for seconds when egress hangs.
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    # Traces go to OpenAI's platform; with no OpenAI key they can only fail.
-    if not os.environ.get("OPENAI_API_KEY"):
-        os.environ.setdefault("OPENAI_AGENTS_DISABLE_TRACING", "1")
 
 
-def first_variable_set(names: Iterable[str]) -> str | None:
-    """The first of the environment variables `names` that is set and not blank, else None.
+def variables_set(names: Iterable[str]) -> dict[str, str]:
+    """Those of the environment variables `names` that are set and not blank, by name, in order.
 
-    For the provider key, which LiteLLM reads from the environment itself: the app only needs
-    to know whether one is there (see startup.py).
+    For the provider's own variables (keys, endpoints), which LiteLLM reads from the environment
+    itself: the app only checks them (startup.py, tracing.py).
     """
-    return next((name for name in names if os.environ.get(name, "").strip()), None)
+    return {name: os.environ[name] for name in names if os.environ.get(name, "").strip()}
 
 
 class Settings(BaseSettings):
@@ -98,6 +101,10 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(default=60, ge=0)
     max_message_chars: int = Field(default=20_000, ge=1)
 
+    # Agents SDK tracing sends every turn (messages included) to OpenAI's traces endpoint with
+    # OPENAI_API_KEY: only when asked, and never past another endpoint (see tracing.py).
+    agents_tracing: bool = False
+
 
 {%- if cookiecutter.store != "memory" %}
 
@@ -141,7 +148,7 @@ class Settings(BaseSettings):
         # A short HS256 secret can be guessed offline from any one token.
         if secret is not None and len(secret.get_secret_value().encode()) < 32:
             raise ValueError(
-                "AUTH_JWT_SECRET must be at least 32 bytes; make one with "
+                "at least 32 bytes are needed; make a secret with "
                 "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
             )
         return secret

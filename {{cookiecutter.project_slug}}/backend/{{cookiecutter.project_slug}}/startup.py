@@ -1,31 +1,122 @@
-"""Start-up checks: a provider key is set; LiteLLM knows the model and does not retire it soon."""
+"""Start-up checks: a bad setting, a missing key or database stop it in one line; doubts warn."""
 
+{% if cookiecutter.store != "memory" -%}
+import asyncio
+{% endif -%}
 import logging
+import sys
 from collections.abc import Mapping
+{%- if cookiecutter.store != "memory" %}
+from concurrent.futures import ThreadPoolExecutor
+{%- endif %}
 from datetime import date, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import litellm
+from pydantic import ValidationError
 
-from .model import API_KEY_VARIABLES
-from .settings import DEFAULT_MODEL, first_variable_set
+from .settings import DEFAULT_MODEL, Settings, get_settings, variables_set
+{%- if cookiecutter.store != "memory" %}
+from .stores import AppStore, create_store
+from .stores.base import StoreUnavailable
+{%- endif %}
 
 logger = logging.getLogger(__name__)
 
 # A model that LiteLLM's map retires within this many days gets a warning at start-up.
 DEPRECATION_NOTICE = timedelta(days=90)
 
+# Where LiteLLM finds a custom endpoint for each provider when LLM_BASE_URL is not set, in the
+# order it looks.
+ENDPOINT_VARIABLES = {
+    "gemini": ("GEMINI_API_BASE",),
+    "openai": ("OPENAI_BASE_URL", "OPENAI_API_BASE"),
+    "anthropic": ("ANTHROPIC_API_BASE", "ANTHROPIC_BASE_URL"),
+}
 
-def missing_api_key() -> str | None:
-    """A one-line message naming the variable to set when no provider key is set, else None.
 
-    A custom endpoint (LLM_BASE_URL or the provider's own base variable) needs a key as well.
+def settings_or_exit() -> Settings:
+    """The settings; if any is invalid, exit with one line per setting, naming it, not its value."""
+    try:
+        return get_settings()
+    except ValidationError as error:
+        sys.exit("\n".join(settings_error_lines(error)))
+
+
+def settings_error_lines(error: ValidationError) -> list[str]:
+    """One line per problem: the variable and what it expects (pydantic's message, no input)."""
+    lines = []
+    for issue in error.errors(include_input=False, include_url=False):
+        expected = issue["msg"].removeprefix("Value error, ")
+        if not issue["loc"]:  # a check across settings names its variables itself
+            lines.append(f"Invalid settings: {expected}")
+        elif issue["type"] == "missing":
+            lines.append(f"{str(issue['loc'][0]).upper()} is required (in the env or .env)")
+        else:
+            lines.append(f"Invalid {str(issue['loc'][0]).upper()}: {expected}")
+    return lines
+
+
+def missing_api_key(settings: Settings) -> str | None:
+    """One line naming the variables that LLM_MODEL's provider needs and lacks, else None.
+
+    LiteLLM's own check, so any LiteLLM model works once its key is set. A custom endpoint
+    (LLM_BASE_URL or the provider's own variable) needs a key as well.
     """
-    if first_variable_set(API_KEY_VARIABLES):
+    check = litellm.validate_environment(model=settings.llm_model, api_base=settings.llm_base_url)
+    if check["keys_in_environment"]:
         return None
-    others = " or ".join(API_KEY_VARIABLES[1:])
-    alternative = f" (or {others})" if others else ""
-    return f"Set {API_KEY_VARIABLES[0]}{alternative} to the provider's API key (in the env or .env)"
+    missing = " or ".join(check["missing_keys"])
+    return f"LLM_MODEL {settings.llm_model} needs {missing} set (in the env or .env)"
+
+
+{%- if cookiecutter.store != "memory" %}
+
+
+def unavailable_store(settings: Settings) -> str | None:
+    """One line saying how to make the database reachable, else None (its tables then exist).
+
+    The store is opened on an event loop of its own, in a thread, because under
+    `uvicorn main:app` main.py is imported while uvicorn's loop is running.
+    """
+    try:
+        with ThreadPoolExecutor(max_workers=1) as thread:
+            thread.submit(asyncio.run, open_and_close(create_store(settings))).result()
+    except StoreUnavailable as error:
+        return str(error)
+    return None
+
+
+async def open_and_close(store: AppStore) -> None:
+    try:
+        await store.open()
+    finally:
+        await store.close()
+{%- endif %}
+
+
+def endpoint_warning(settings: Settings) -> str | None:
+    """Why the model's custom endpoint, if any, will not be found; None if it looks right.
+
+    LiteLLM appends the API's path to it: /models/<model>:streamGenerateContent for Gemini,
+    /chat/completions for OpenAI, /v1/messages for Anthropic.
+    """
+    provider = settings.llm_model.partition("/")[0]
+    if settings.llm_base_url:
+        variable, url = "LLM_BASE_URL", settings.llm_base_url
+    elif found := variables_set(ENDPOINT_VARIABLES.get(provider, ())):
+        variable, url = next(iter(found.items()))
+    else:
+        return None
+    path = urlsplit(url).path.rstrip("/")
+    if provider == "gemini" and not path.endswith("/v1beta"):
+        return f"{variable} should end in /v1beta for Gemini, e.g. https://host/v1beta"
+    if provider == "openai" and not path.endswith("/v1"):
+        return f"{variable} should end in /v1 for OpenAI's API, e.g. https://host/v1"
+    if provider == "anthropic" and path.endswith("/v1"):
+        return f"{variable} should not end in /v1 for Anthropic: LiteLLM adds /v1/messages"
+    return None
 
 
 def model_warning(
@@ -64,7 +155,8 @@ def retirement_date(entry: Mapping[str, Any]) -> date | None:
         return None
 
 
-def warn_about_model(model: str) -> None:
-    """Log a warning at start-up if the model is unknown or about to be retired."""
-    if warning := model_warning(model):
-        logger.warning(warning)
+def warn_about_model(settings: Settings) -> None:
+    """Log a warning at start-up if the model is doubtful or its endpoint looks wrong."""
+    for warning in (model_warning(settings.llm_model), endpoint_warning(settings)):
+        if warning:
+            logger.warning(warning)

@@ -4,9 +4,6 @@ from agents.extensions.models.litellm_model import LitellmModel
 
 from .settings import Settings
 
-# LiteLLM reads the key itself.
-API_KEY_VARIABLES = ("ANTHROPIC_API_KEY",)
-
 
 def build_model(settings: Settings) -> LitellmModel:
     """Claude via LiteLLM's `anthropic/` route (the Messages API).

@@ -4,10 +4,6 @@ from agents.extensions.models.litellm_model import LitellmModel
 
 from .settings import Settings
 
-# LiteLLM reads the key itself, from GEMINI_API_KEY or else GOOGLE_API_KEY, and needs one even
-# with a custom endpoint.
-API_KEY_VARIABLES = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
-
 
 def build_model(settings: Settings) -> LitellmModel:
     """Gemini via LiteLLM's `gemini/` route.

@@ -4,9 +4,6 @@ from agents.extensions.models.litellm_model import LitellmModel
 
 from .settings import Settings
 
-# LiteLLM reads the key itself.
-API_KEY_VARIABLES = ("OPENAI_API_KEY",)
-
 
 def build_model(settings: Settings) -> LitellmModel:
     """OpenAI via LiteLLM's `openai/` route.

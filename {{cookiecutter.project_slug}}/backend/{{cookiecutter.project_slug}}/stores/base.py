@@ -6,6 +6,10 @@ from ..context import RequestContext
 from .ids import FullEntropyIds
 
 
+class StoreUnavailable(Exception):
+    """The storage cannot be opened; the message says how to fix it, in one line."""
+
+
 class AppStore(FullEntropyIds, Store[RequestContext]):
     """A ChatKit store scoped per user, opened and closed with the app."""
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from ...startup import missing_api_key
-from ..deps import ChatKitServerDep
+from ..deps import ChatKitServerDep, SettingsDep
 
 logger = logging.getLogger(__name__)
 
@@ -20,9 +20,9 @@ async def health() -> dict[str, str]:
 
 
 @router.get("/ready")
-async def ready(server: ChatKitServerDep) -> JSONResponse:
+async def ready(server: ChatKitServerDep, settings: SettingsDep) -> JSONResponse:
     """Readiness: 200 only when the configuration is complete and the store can be reached."""
-    if problem := missing_api_key():
+    if problem := missing_api_key(settings):
         return JSONResponse(
             {"status": "unavailable", "reason": "configuration", "detail": problem},
             status_code=503,

@@ -7,9 +7,12 @@ the asyncio engine, so each one holds a pooled connection only while it runs.
 from collections.abc import Callable
 from typing import TypeVar
 
-from sqlalchemy import Connection, MetaData, make_url, text
+from sqlalchemy import URL, Connection, MetaData, make_url, text
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
+
+from .base import StoreUnavailable
 
 __all__ = ["Database", "insert"]
 
@@ -17,14 +20,18 @@ T = TypeVar("T")
 
 # The key of the advisory lock held while creating tables.
 _SCHEMA_LOCK = 0x63686174
+# PostgreSQL's error codes (SQLSTATE) for a database that does not exist, and a refused login.
+_NO_SUCH_DATABASE = "3D000"
+_LOGIN_REFUSED = ("28000", "28P01")
 
 
 class Database:
     """A PostgreSQL database and a pool of connections to it."""
 
     def __init__(self, database_url: str) -> None:
+        self._url = make_url(database_url).set(drivername="postgresql+asyncpg")
         self._engine = create_async_engine(
-            make_url(database_url).set(drivername="postgresql+asyncpg"),
+            self._url,
             pool_size=5,
             max_overflow=10,
             pool_pre_ping=True,  # survive a database restart between requests
@@ -32,8 +39,11 @@ class Database:
         )
 
     async def open(self, metadata: MetaData) -> None:
-        """Create the tables that are missing."""
-        await self.write(lambda connection: _create_tables(connection, metadata))
+        """Create the tables that are missing; StoreUnavailable says how to reach the database."""
+        try:
+            await self.write(lambda connection: _create_tables(connection, metadata))
+        except (OSError, DBAPIError) as error:
+            raise StoreUnavailable(_how_to_reach(self._url, error)) from error
 
     async def close(self) -> None:
         await self._engine.dispose()
@@ -54,3 +64,24 @@ def _create_tables(connection: Connection, metadata: MetaData) -> None:
     # wait for its lock and then find them.
     connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
     metadata.create_all(connection)
+
+
+def _how_to_reach(url: URL, error: OSError | DBAPIError) -> str:
+    """One line on why `url`'s database cannot be used and what to do; never its password."""
+    host, port = url.host or "localhost", url.port or 5432
+    code = getattr(getattr(error, "orig", None), "sqlstate", None)
+    if code == _NO_SUCH_DATABASE:
+        user = f" -U {url.username}" if url.username else ""
+        return (
+            f"PostgreSQL database {url.database} does not exist on {host}:{port}; "
+            f"create it: createdb -h {host} -p {port}{user} {url.database}"
+        )
+    if code in _LOGIN_REFUSED:
+        return f"PostgreSQL on {host}:{port} refused user {url.username}; check DATABASE_URL"
+    if isinstance(error, OSError):
+        return (
+            f"Cannot reach PostgreSQL at {host}:{port} ({error.strerror or type(error).__name__}); "
+            "start it, or fix the host and port in DATABASE_URL"
+        )
+    reason = str(getattr(error, "orig", error)).splitlines()[0]
+    return f"Cannot use the PostgreSQL database of DATABASE_URL: {reason}"

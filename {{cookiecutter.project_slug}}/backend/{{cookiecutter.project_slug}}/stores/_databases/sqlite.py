@@ -14,7 +14,10 @@ from typing import TypeVar
 
 from sqlalchemy import Connection, MetaData, create_engine, event, make_url
 from sqlalchemy.dialects.sqlite import insert
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import StaticPool
+
+from .base import StoreUnavailable
 
 __all__ = ["Database", "insert"]
 
@@ -27,6 +30,7 @@ class Database:
     def __init__(self, database_url: str) -> None:
         url = make_url(database_url).set(drivername="sqlite")
         database = url.database or ""
+        self._name = database or "in memory"
         # A plain path gets its directory created; in-memory and file: URI databases do not.
         plain_path = database not in ("", ":memory:") and not database.startswith("file:")
         self._directory = Path(database).parent if plain_path else None
@@ -44,10 +48,17 @@ class Database:
         self._thread = _new_thread()
 
     async def open(self, metadata: MetaData) -> None:
-        """Create the tables that are missing."""
-        if self._directory is not None:
-            self._directory.mkdir(parents=True, exist_ok=True)
-        await self.write(lambda connection: _create_tables(connection, metadata))
+        """Create the tables that are missing; StoreUnavailable says which file failed and why."""
+        try:
+            if self._directory is not None:
+                self._directory.mkdir(parents=True, exist_ok=True)
+            await self.write(lambda connection: _create_tables(connection, metadata))
+        except (OSError, DBAPIError) as error:
+            reason = error.orig if isinstance(error, DBAPIError) else error.strerror or error
+            raise StoreUnavailable(
+                f"Cannot open the SQLite database {self._name} ({reason}); "
+                "fix DATABASE_URL or the directory's permissions"
+            ) from error
 
     async def close(self) -> None:
         """Close the connection and end its thread; like an asyncio engine, usable again."""
