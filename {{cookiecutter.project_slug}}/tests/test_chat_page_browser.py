@@ -99,7 +99,9 @@ def chromium_or_skip() -> Any:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+def browser(server_env: dict[str, str]) -> Iterator[Any]:
+    # After server_env: Playwright's sync API keeps an event loop running until it stops, and
+    # fixtures that call asyncio.run (a PostgreSQL database per module) cannot run inside it.
     sync_api = chromium_or_skip()
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(

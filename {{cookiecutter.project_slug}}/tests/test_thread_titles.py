@@ -110,11 +110,26 @@ async def test_the_title_request_holds_the_conversation_and_no_tools(
     assert "User: What is the capital of France?" in text
     assert "Assistant: Paris." in text
     assert title_request.tool_names == []
+    # The log marker stays in LiteLLM; the provider never sees it.
+    assert "metadata" not in title_request.body
     assert not title_request.stream
     assert [text_of(item) for item in await chatkit.items(thread_id)] == [
         "What is the capital of France?",
         "Paris.",
     ]
+
+
+@pytest.mark.parametrize(
+    "settings", [{"llm_max_retries": 1, "llm_retry_backoff_seconds": 0}], indirect=True
+)
+async def test_the_title_call_is_retried_like_the_reply(
+    chatkit: ChatKitClient, fake_provider: FakeProvider
+):
+    fake_provider.queue(Text("Hi!"), Fail(503), Text("Greeting"))
+
+    _, events = await chatkit.create_thread("hello")
+
+    assert titles_sent(events) == ["Greeting"]
 
 
 async def test_the_title_call_is_logged_as_a_title_call(

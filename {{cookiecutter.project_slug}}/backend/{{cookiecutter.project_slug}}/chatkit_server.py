@@ -59,8 +59,10 @@ CANCELLED_SAVE_SECONDS = 5.0
 
 
 class AgentChatKitServer(ChatKitServer[RequestContext]):
-    """Answers every user message with `agent`, given the last `history_limit` thread items,
-    and titles untitled threads after the reply when given a `titler`."""
+    """Answers every user message with `agent`, given the last `history_limit` thread items.
+
+    With a `titler`, an untitled thread gets a title after the reply.
+    """
 
     def __init__(
         self,

@@ -40,8 +40,10 @@ class ThreadTitler:
     async def title_untitled(
         self, thread: ThreadMetadata, store: AppStore, context: RequestContext
     ) -> None:
-        """Set `thread.title` if the thread has none; ChatKit then saves it and sends
-        thread.updated. A failure or timeout is only logged: the next turn tries again."""
+        """Set `thread.title` if the thread has none; ChatKit then saves it and sends it.
+
+        A failure or a timeout is only logged, and the turn goes on: the next one tries again.
+        """
         if thread.title is not None:
             return
         try:
