@@ -123,6 +123,8 @@ def process_env(fake_provider: FakeProvider) -> dict[str, str]:
         "LLM_MAX_RETRIES": "0",
         "LLM_TIMEOUT_SECONDS": "5",
         "LOG_LEVEL": "WARNING",
+        # A title is one more model call per thread; tests of titles turn them on.
+        "THREAD_TITLES": "false",
     }
 
 
@@ -132,7 +134,8 @@ def settings(monkeypatch: pytest.MonkeyPatch, database_url: str | None) -> Setti
     for name in Settings.model_fields:
         monkeypatch.delenv(name.upper(), raising=False)
     database = {} if database_url is None else {"database_url": database_url}
-    return Settings(llm_max_retries=0, llm_timeout_seconds=5, **database)
+    # No titles: each would be one more model call; tests of titles turn them on.
+    return Settings(llm_max_retries=0, llm_timeout_seconds=5, thread_titles=False, **database)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from .agent import build_agent
-from .api.routes import chatkit, debug, health
+from .api.routes import chat_page, chatkit, debug, health
 from .auth import token_verifier, warn_if_unauthenticated
 from .chatkit_server import AgentChatKitServer
 from .graceful_shutdown import Turns
@@ -19,6 +19,7 @@ from .request_log import REQUEST_ID_HEADER, RequestLogMiddleware, log_model_call
 from .settings import Settings
 from .stores import create_store
 from .tracing import configure_tracing
+from .titles import build_titler
 
 # At shutdown, how long the store stays open for cancelled turns to save their partial replies.
 TURNS_DRAIN_SECONDS = 10.0
@@ -29,7 +30,9 @@ def create_app(settings: Settings) -> FastAPI:
     configure_tracing(settings)
     log_model_calls()
     store = create_store(settings)
-    server = AgentChatKitServer(store, build_agent(settings), settings.history_limit)
+    server = AgentChatKitServer(
+        store, build_agent(settings), settings.history_limit, build_titler(settings)
+    )
     turns = Turns()
 
     @asynccontextmanager
@@ -64,6 +67,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(chatkit.router)
     if settings.debug_endpoints:
         app.include_router(debug.router)
+    if settings.serves_chat_page:
+        app.include_router(chat_page.router)
     return app
 
 

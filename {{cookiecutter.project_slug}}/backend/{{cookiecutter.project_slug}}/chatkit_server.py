@@ -28,6 +28,7 @@ from .logs import annotate_request
 from .placeholder_ids import remap_placeholder_ids
 from .request_log import log_cancelled_calls, track_model_calls
 from .stores import AppStore
+from .titles import ThreadTitler
 
 logger = logging.getLogger(__name__)
 
@@ -58,13 +59,23 @@ CANCELLED_SAVE_SECONDS = 5.0
 
 
 class AgentChatKitServer(ChatKitServer[RequestContext]):
-    """Answers every user message with `agent`, given the last `history_limit` thread items."""
+    """Answers every user message with `agent`, given the last `history_limit` thread items.
 
-    def __init__(self, store: AppStore, agent: Agent, history_limit: int) -> None:
+    With a `titler`, an untitled thread gets a title after the reply.
+    """
+
+    def __init__(
+        self,
+        store: AppStore,
+        agent: Agent,
+        history_limit: int,
+        titler: ThreadTitler | None = None,
+    ) -> None:
         super().__init__(store)
         self.store: AppStore = store
         self.agent = agent
         self.history_limit = history_limit
+        self.titler = titler
         self.converter = ChatCompletionsConverter()
 
     def parse_request(self, body: str | bytes) -> ChatKitReq:
@@ -116,6 +127,9 @@ class AgentChatKitServer(ChatKitServer[RequestContext]):
         try:
             async for event in remap_placeholder_ids(events, new_id):
                 yield event
+            if self.titler is not None:
+                # After the reply's done event; ChatKit sends the title as thread.updated.
+                await self.titler.title_untitled(thread, self.store, context)
         except asyncio.CancelledError:
             log_cancelled_calls(model_calls)
             raise

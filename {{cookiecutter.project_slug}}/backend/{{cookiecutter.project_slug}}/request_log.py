@@ -16,6 +16,9 @@ from .logs import CURRENT_REQUEST, PLAIN_ID, RequestInfo, fields, request_fields
 logger = logging.getLogger(__name__)
 
 REQUEST_ID_HEADER = "X-Request-ID"
+# The key, in a call's LiteLLM `metadata`, of what the call is for when it is not the reply
+# (e.g. "title"); the log line carries it as `call`.
+CALL_KIND = "call"
 
 
 class RequestLogMiddleware:
@@ -76,10 +79,10 @@ def request_id(scope: Scope) -> str:
     return uuid.uuid4().hex
 
 
-# This turn's model calls that have started and not ended: LiteLLM call id -> (model, start).
-OPEN_MODEL_CALLS: ContextVar[dict[str, tuple[str, float]] | None] = ContextVar(
-    "open_model_calls", default=None
-)
+# This turn's model calls that have started and not ended: LiteLLM call id -> (model, kind,
+# start).
+OpenCalls = dict[str, tuple[str, str | None, float]]
+OPEN_MODEL_CALLS: ContextVar[OpenCalls | None] = ContextVar("open_model_calls", default=None)
 
 
 class ModelCallLog(CustomLogger):
@@ -94,7 +97,11 @@ class ModelCallLog(CustomLogger):
     def log_pre_api_call(self, model: str, messages: Any, kwargs: dict[str, Any]) -> None:
         calls = OPEN_MODEL_CALLS.get()
         if calls is not None:
-            calls[kwargs["litellm_call_id"]] = (_model_name(kwargs), time.perf_counter())
+            calls[kwargs["litellm_call_id"]] = (
+                _model_name(kwargs),
+                _call_kind(kwargs),
+                time.perf_counter(),
+            )
 
     async def async_log_success_event(
         self, kwargs: dict[str, Any], response_obj: Any, start_time: datetime, end_time: datetime
@@ -107,13 +114,15 @@ class ModelCallLog(CustomLogger):
             else {}
         )
         _end(kwargs)
-        _log_model_call(_model_name(kwargs), "ok", end_time - start_time, **tokens)
+        _log_model_call(
+            _model_name(kwargs), _call_kind(kwargs), "ok", end_time - start_time, **tokens
+        )
 
     async def async_log_failure_event(
         self, kwargs: dict[str, Any], response_obj: Any, start_time: datetime, end_time: datetime
     ) -> None:
         _end(kwargs)
-        _log_model_call(_model_name(kwargs), "error", end_time - start_time)
+        _log_model_call(_model_name(kwargs), _call_kind(kwargs), "error", end_time - start_time)
 
 
 def log_model_calls() -> None:
@@ -122,17 +131,17 @@ def log_model_calls() -> None:
         litellm.callbacks.append(ModelCallLog())
 
 
-def track_model_calls() -> dict[str, tuple[str, float]]:
+def track_model_calls() -> OpenCalls:
     """Note the model calls of the turn about to run; the runner's tasks inherit the dict."""
-    calls: dict[str, tuple[str, float]] = {}
+    calls: OpenCalls = {}
     OPEN_MODEL_CALLS.set(calls)
     return calls
 
 
-def log_cancelled_calls(calls: dict[str, tuple[str, float]]) -> None:
+def log_cancelled_calls(calls: OpenCalls) -> None:
     """Log the calls of a cancelled turn that were still open."""
-    for model, started in calls.values():
-        _log_model_call(model, "cancelled", timedelta(seconds=time.perf_counter() - started))
+    for model, kind, started in calls.values():
+        _log_model_call(model, kind, "cancelled", timedelta(seconds=time.perf_counter() - started))
     calls.clear()
 
 
@@ -146,13 +155,21 @@ def _model_name(kwargs: dict[str, Any]) -> str:
     return f"{kwargs.get('custom_llm_provider')}/{kwargs.get('model')}"
 
 
-def _log_model_call(model: str, status: str, latency: timedelta, **extra: Any) -> None:
+def _call_kind(kwargs: dict[str, Any]) -> str | None:
+    metadata = (kwargs.get("litellm_params") or {}).get("metadata") or {}
+    return metadata.get(CALL_KIND)
+
+
+def _log_model_call(
+    model: str, kind: str | None, status: str, latency: timedelta, **extra: Any
+) -> None:
     # Only these fields are logged: LiteLLM's kwargs also hold the API key and the messages.
     logger.info(
         "model call",
         extra=fields(
             **request_fields(),
             model=model,
+            call=kind,
             status=status,
             latency_ms=round(latency.total_seconds() * 1000, 1),
             **extra,

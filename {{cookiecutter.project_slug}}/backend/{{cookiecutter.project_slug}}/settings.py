@@ -104,6 +104,18 @@ class Settings(BaseSettings):
     # Agents SDK tracing sends every turn (messages included) to OpenAI's traces endpoint with
     # OPENAI_API_KEY: only when asked, and never past another endpoint (see tracing.py).
     agents_tracing: bool = False
+    # Thread titles (titles.py): after a reply, a short title for a thread that has none.
+    thread_titles: bool = True
+    # A cheaper model of the same provider for titles (a LiteLLM model string); else LLM_MODEL.
+    title_model: str | None = None
+    # How long a title may take, retries included; the stream ends without one after that.
+    title_timeout_seconds: float = Field(default=10.0, gt=0)
+
+    # The development chat page at GET / (chat_page.py). By default served with AUTH_MODE=none
+    # only: with jwt it is usually the real front end's job.
+    chat_page: bool | None = None
+    # ChatKit.js needs a domain key even with a custom backend; this one works on localhost.
+    chatkit_domain_key: str = Field(default="domain_pk_localhost_dev", pattern=r"^[\w.-]+$")
 
 
 {%- if cookiecutter.store != "memory" %}
@@ -135,7 +147,13 @@ class Settings(BaseSettings):
         return origins
 
     @field_validator(
-        "auth_jwt_secret", "auth_jwks_url", "auth_jwt_audience", "auth_jwt_issuer", mode="before"
+        "auth_jwt_secret",
+        "auth_jwks_url",
+        "auth_jwt_audience",
+        "auth_jwt_issuer",
+        "title_model",
+        "chat_page",
+        mode="before",
     )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
@@ -162,6 +180,11 @@ class Settings(BaseSettings):
                 "or AUTH_JWKS_URL (RS256/ES256)"
             )
         return self
+
+    @property
+    def serves_chat_page(self) -> bool:
+        """CHAT_PAGE if set, else whether AUTH_MODE is none."""
+        return self.chat_page if self.chat_page is not None else self.auth_mode == "none"
 
 
 @lru_cache
