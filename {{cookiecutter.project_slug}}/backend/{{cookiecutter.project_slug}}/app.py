@@ -18,8 +18,8 @@ from .limits import RateLimiter
 from .request_log import REQUEST_ID_HEADER, RequestLogMiddleware, log_model_calls
 from .settings import Settings
 from .stores import create_store
-from .tracing import configure_tracing
 from .titles import build_titler
+from .tracing import configure_tracing
 
 # At shutdown, how long the store stays open for cancelled turns to save their partial replies.
 TURNS_DRAIN_SECONDS = 10.0
