@@ -1,7 +1,8 @@
 """How the SQL store reaches PostgreSQL: asyncpg, whose queries wait on the event loop itself.
 
 The store's queries are plain functions of a SQLAlchemy `Connection`; `run_sync` runs them on
-the asyncio engine, so each one holds a pooled connection only while it runs.
+the asyncio engine, so each one holds a pooled connection only while it runs. Migrations and the
+start-up check of the schema get a connection of their own, under a lock (in_schema_transaction).
 """
 
 import asyncio

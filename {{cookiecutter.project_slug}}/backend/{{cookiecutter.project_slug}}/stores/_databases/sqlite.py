@@ -3,7 +3,8 @@
 Each store call is one trip to that thread, which runs all of the call's statements. An asyncio
 driver for SQLite (aiosqlite) runs on a thread too, but hops to it and back for every statement,
 fetch and rollback: about twenty hops a turn, which cost more CPU than the queries themselves.
-One thread with one connection is enough, since SQLite writes one at a time anyway.
+One thread with one connection is enough, since SQLite writes one at a time anyway. Migrations
+and the start-up check of the schema get a connection of their own (in_schema_transaction).
 """
 
 import asyncio
