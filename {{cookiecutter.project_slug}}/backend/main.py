@@ -15,6 +15,9 @@ from {{ cookiecutter.project_slug }}.startup import (
 {%- endif %}
     warn_about_model,
 )
+{%- if cookiecutter.store != "memory" %}
+from {{ cookiecutter.project_slug }}.stores.schema import prepare_schema
+{%- endif %}
 
 # Checked here, before serving, so that `uvicorn main:app` stops on them too, with one line.
 settings = settings_or_exit()
@@ -23,6 +26,9 @@ if problem := missing_api_key(settings):
     sys.exit(problem)
 {%- if cookiecutter.store != "memory" %}
 if problem := unavailable_store(settings):
+    sys.exit(problem)
+# The database must be at the latest migration: checked, or with MIGRATE_ON_START brought there.
+if problem := prepare_schema(settings):
     sys.exit(problem)
 {%- endif %}
 warn_about_model(settings)

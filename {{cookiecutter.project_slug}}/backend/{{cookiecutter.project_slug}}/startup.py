@@ -75,7 +75,7 @@ def missing_api_key(settings: Settings) -> str | None:
 
 
 def unavailable_store(settings: Settings) -> str | None:
-    """One line saying how to make the database reachable, else None (its tables then exist).
+    """One line saying how to make the database reachable, else None.
 
     The store is opened on an event loop of its own, in a thread, because under
     `uvicorn main:app` main.py is imported while uvicorn's loop is running.
