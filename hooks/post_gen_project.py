@@ -17,7 +17,7 @@ PROVIDER_MODULES = PACKAGE / "_providers"
 MODEL_MODULE = PACKAGE / "model.py"
 
 # Store modules and the tests that only make sense with them, by store.
-SQL_STORE = [PACKAGE / "stores" / "sql.py", PROJECT / "tests" / "test_persistence.py"]
+SQL_STORE = [PACKAGE / "stores" / "sql.py", PROJECT / "tests" / "store" / "test_persistence.py"]
 STORE_FILES = {
     "memory": [PACKAGE / "stores" / "memory.py"],
     "sqlite": SQL_STORE,
