@@ -1,20 +1,20 @@
 """Shared fixtures: settings that ignore the environment, a store of this project's kind, the
-fake provider, and the backend served in-process or as its own process."""
+fake provider, and the backend served in-process; helpers live in `support/`."""
 
 {% if cookiecutter.store == "postgres" -%}
 import asyncio
 {% endif -%}
 import os
-import socket
-import subprocess
-import sys
-import time
 {%- if cookiecutter.store == "postgres" %}
 import uuid
 {%- endif %}
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager, suppress
+{%- if cookiecutter.store == "postgres" %}
+from contextlib import contextmanager
+{%- endif %}
+{%- if cookiecutter.store == "sqlite" %}
 from pathlib import Path
+{%- endif %}
 
 import httpx
 import pytest
@@ -24,18 +24,14 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 {%- endif %}
 
-from {{ cookiecutter.project_slug }}.app import create_app
-from {{ cookiecutter.project_slug }}.settings import DEFAULT_MODEL, Settings
+from {{ cookiecutter.project_slug }}.settings import Settings
 from {{ cookiecutter.project_slug }}.stores import create_store
 from {{ cookiecutter.project_slug }}.stores.base import AppStore
 
-from chatkit_client import ChatKitClient
 from fake_provider import FakeProvider
-
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-
-# The provider this project was generated for, e.g. "gemini".
-PROVIDER = DEFAULT_MODEL.partition("/")[0]
+from support.chatkit_client import ChatKitClient
+from support.project import PROVIDER
+from support.server import process_env, serve_in_process
 
 # Tests never reach the internet: no trace export, whatever keys are set.
 os.environ["OPENAI_AGENTS_DISABLE_TRACING"] = "1"
@@ -119,16 +115,6 @@ def server_env(fake_provider_server: FakeProvider) -> dict[str, str]:
 {%- endif %}
 
 
-def process_env(fake_provider: FakeProvider) -> dict[str, str]:
-    """A backend process's environment: the fake provider, fast failures, quiet logs."""
-    return {
-        **fake_provider.env(PROVIDER),
-        "LLM_MAX_RETRIES": "0",
-        "LLM_TIMEOUT_SECONDS": "5",
-        "LOG_LEVEL": "WARNING",
-    }
-
-
 @pytest.fixture
 def settings(monkeypatch: pytest.MonkeyPatch, database_url: str | None) -> Settings:
     """Settings for tests, independent of the environment and of .env."""
@@ -176,57 +162,3 @@ async def http(settings: Settings, fake_provider: FakeProvider) -> AsyncIterator
 @pytest.fixture
 def chatkit(http: httpx.AsyncClient) -> ChatKitClient:
     return ChatKitClient(http)
-
-
-@asynccontextmanager
-async def serve_in_process(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings)
-    transport = httpx.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
-    ):
-        yield client
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextmanager
-def running_server(env: dict[str, str], *, via_main: bool = False) -> Iterator[str]:
-    """The backend as users run it, in its own process; yields its base URL once healthy.
-
-    By default under `uvicorn main:app`; with `via_main`, as `python backend/main.py`, which
-    takes its port from PORT.
-    """
-    port = free_port()
-    if via_main:
-        command = [sys.executable, "backend/main.py"]
-    else:
-        command = [sys.executable, "-m", "uvicorn", "main:app", "--app-dir", "backend"]
-        command += ["--host", "127.0.0.1", "--port", str(port)]
-    process = subprocess.Popen(
-        command, cwd=PROJECT_ROOT, env={**os.environ, **env, "PORT": str(port)}
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(url, process)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-def wait_until_healthy(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode}")
-        with suppress(httpx.TransportError):
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                return
-        time.sleep(0.1)
-    raise TimeoutError(f"{url} did not become healthy in {timeout} s")

@@ -5,7 +5,7 @@ import os
 import subprocess
 import sys
 
-from conftest import PROJECT_ROOT
+from support.project import PROJECT_ROOT
 
 SHOW_ENVIRONMENT = (
     "import json, os, {{ cookiecutter.project_slug }};"

@@ -12,8 +12,9 @@ from {{ cookiecutter.project_slug }}.model import API_KEY_VARIABLES
 from {{ cookiecutter.project_slug }}.settings import DEFAULT_MODEL, Settings
 from {{ cookiecutter.project_slug }}.startup import missing_api_key, model_warning, warn_about_model
 
-from conftest import PROJECT_ROOT, PROVIDER, serve_in_process
 from fake_provider import FakeProvider
+from support.project import PROJECT_ROOT, PROVIDER
+from support.server import serve_in_process
 
 TODAY = date(2030, 1, 1)
 
@@ -24,6 +25,7 @@ def no_key(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
+@pytest.mark.process
 def test_without_a_key_the_server_stops_with_one_line_naming_the_variable(
     server_env: dict[str, str],
 ):
