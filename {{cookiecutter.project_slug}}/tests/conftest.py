@@ -37,7 +37,9 @@ from support.server import process_env, serve_in_process
 os.environ["OPENAI_AGENTS_DISABLE_TRACING"] = "1"
 {%- if cookiecutter.store == "postgres" %}
 
-# A server the tests may create and drop databases on; each test gets its own database.
+# A server the tests may create and drop databases on. In-process tests share one database,
+# emptied before each test (a new database per test costs more than most tests do); each module
+# of backend processes gets its own.
 TEST_DATABASE_URL = os.environ.get(
     "TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
@@ -61,21 +63,39 @@ def new_database() -> Iterator[str]:
         asyncio.run(administer(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-async def administer(server: URL, statement: str) -> None:
+async def administer(server: URL, *statements: str) -> None:
     engine = create_async_engine(
         server, isolation_level="AUTOCOMMIT", poolclass=NullPool, connect_args={"timeout": 5}
     )
     try:
         async with engine.connect() as connection:
-            await connection.execute(text(statement))
+            for statement in statements:
+                await connection.execute(text(statement))
     finally:
         await engine.dispose()
 
 
-@pytest.fixture
-def database_url() -> Iterator[str]:
+# Back to a new database's state: no other sessions (as DROP DATABASE WITH (FORCE)), no tables.
+EMPTY_DATABASE = (
+    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+    " WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    "DROP SCHEMA public CASCADE",
+    "CREATE SCHEMA public AUTHORIZATION pg_database_owner",
+    "GRANT USAGE ON SCHEMA public TO PUBLIC",
+)
+
+
+@pytest.fixture(scope="session")
+def shared_database_url() -> Iterator[str]:
     with new_database() as url:
         yield url
+
+
+@pytest.fixture
+def database_url(shared_database_url: str) -> str:
+    """An empty PostgreSQL database: the session's, emptied for this test."""
+    asyncio.run(administer(make_url(shared_database_url), *EMPTY_DATABASE))
+    return shared_database_url
 
 
 @pytest.fixture(scope="module")
