@@ -23,8 +23,8 @@ SQL_STORE = [
     PACKAGE / "stores" / "schema.py",
     PROJECT / "alembic.ini",
     PROJECT / "backend" / "migrations",
-    PROJECT / "tests" / "test_persistence.py",
-    PROJECT / "tests" / "test_migrations.py",
+    PROJECT / "tests" / "store" / "test_persistence.py",
+    PROJECT / "tests" / "store" / "test_migrations.py",
 ]
 STORE_FILES = {
     "memory": [PACKAGE / "stores" / "memory.py"],

@@ -1,20 +1,21 @@
 """Shared fixtures: settings that ignore the environment, a store of this project's kind, the
-fake provider, and the backend served in-process or as its own process."""
+fake provider, and the backend served in-process; helpers live in `support/`."""
 
 {% if cookiecutter.store == "postgres" -%}
 import asyncio
 {% endif -%}
 import os
-import socket
-import subprocess
-import sys
-import time
 {%- if cookiecutter.store == "postgres" %}
 import uuid
 {%- endif %}
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AbstractContextManager, asynccontextmanager, contextmanager, suppress
+from contextlib import AbstractContextManager
+{%- if cookiecutter.store == "postgres" %}
+from contextlib import contextmanager
+{%- endif %}
+{%- if cookiecutter.store == "sqlite" %}
 from pathlib import Path
+{%- endif %}
 
 import httpx
 import pytest
@@ -24,24 +25,22 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 {%- endif %}
 
-from {{ cookiecutter.project_slug }}.app import create_app
-from {{ cookiecutter.project_slug }}.settings import DEFAULT_MODEL, Settings
+from {{ cookiecutter.project_slug }}.settings import Settings
 from {{ cookiecutter.project_slug }}.stores import create_store
 from {{ cookiecutter.project_slug }}.stores.base import AppStore
 {%- if cookiecutter.store != "memory" %}
 from {{ cookiecutter.project_slug }}.stores.schema import upgrade
 {%- endif %}
 
-from chatkit_client import ChatKitClient
 from fake_provider import FakeProvider
-
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-
-# The provider this project was generated for, e.g. "gemini".
-PROVIDER = DEFAULT_MODEL.partition("/")[0]
+from support.chatkit_client import ChatKitClient
+from support.project import PROVIDER
+from support.server import process_env, running_server, serve_in_process
 {%- if cookiecutter.store == "postgres" %}
 
-# A server the tests may create and drop databases on; each test gets its own database.
+# A server the tests may create and drop databases on. In-process tests share one database,
+# emptied before each test (a new database per test costs more than most tests do); each module
+# of backend processes gets its own.
 TEST_DATABASE_URL = os.environ.get(
     "TEST_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
@@ -65,21 +64,39 @@ def new_database() -> Iterator[str]:
         asyncio.run(administer(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-async def administer(server: URL, statement: str) -> None:
+async def administer(server: URL, *statements: str) -> None:
     engine = create_async_engine(
         server, isolation_level="AUTOCOMMIT", poolclass=NullPool, connect_args={"timeout": 5}
     )
     try:
         async with engine.connect() as connection:
-            await connection.execute(text(statement))
+            for statement in statements:
+                await connection.execute(text(statement))
     finally:
         await engine.dispose()
 
 
-@pytest.fixture
-def empty_database_url() -> Iterator[str]:
+# Back to a new database's state: no other sessions (as DROP DATABASE WITH (FORCE)), no tables.
+EMPTY_DATABASE = (
+    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+    " WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    "DROP SCHEMA public CASCADE",
+    "CREATE SCHEMA public AUTHORIZATION pg_database_owner",
+    "GRANT USAGE ON SCHEMA public TO PUBLIC",
+)
+
+
+@pytest.fixture(scope="session")
+def shared_database_url() -> Iterator[str]:
     with new_database() as url:
         yield url
+
+
+@pytest.fixture
+def empty_database_url(shared_database_url: str) -> str:
+    """An empty PostgreSQL database: the session's, emptied for this test."""
+    asyncio.run(administer(make_url(shared_database_url), *EMPTY_DATABASE))
+    return shared_database_url
 
 
 @pytest.fixture(scope="module")
@@ -128,18 +145,6 @@ def database_url(empty_database_url: str) -> str:
     upgrade(empty_database_url)
     return empty_database_url
 {%- endif %}
-
-
-def process_env(fake_provider: FakeProvider) -> dict[str, str]:
-    """A backend process's environment: the fake provider, fast failures, quiet logs."""
-    return {
-        **fake_provider.env(PROVIDER),
-        "LLM_MAX_RETRIES": "0",
-        "LLM_TIMEOUT_SECONDS": "5",
-        "LOG_LEVEL": "WARNING",
-        # A title is one more model call per thread; tests of titles turn them on.
-        "THREAD_TITLES": "false",
-    }
 
 
 @pytest.fixture
@@ -192,61 +197,7 @@ def chatkit(http: httpx.AsyncClient) -> ChatKitClient:
     return ChatKitClient(http)
 
 
-@asynccontextmanager
-async def serve_in_process(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings)
-    transport = httpx.ASGITransport(app=app)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
-    ):
-        yield client
-
-
 @pytest.fixture
 def start_server() -> Callable[..., AbstractContextManager[str]]:
     """`with start_server(env) as url:` serves the backend as its own process, as users do."""
     return running_server
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextmanager
-def running_server(env: dict[str, str], *, via_main: bool = False) -> Iterator[str]:
-    """The backend as users run it, in its own process; yields its base URL once healthy.
-
-    By default under `uvicorn main:app`; with `via_main`, as `python backend/main.py`, which
-    takes its port from PORT.
-    """
-    port = free_port()
-    if via_main:
-        command = [sys.executable, "backend/main.py"]
-    else:
-        command = [sys.executable, "-m", "uvicorn", "main:app", "--app-dir", "backend"]
-        command += ["--host", "127.0.0.1", "--port", str(port)]
-    process = subprocess.Popen(
-        command, cwd=PROJECT_ROOT, env={**os.environ, **env, "PORT": str(port)}
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(url, process)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-def wait_until_healthy(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode}")
-        with suppress(httpx.TransportError):
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                return
-        time.sleep(0.1)
-    raise TimeoutError(f"{url} did not become healthy in {timeout} s")

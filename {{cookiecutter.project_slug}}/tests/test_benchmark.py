@@ -10,7 +10,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import PROJECT_ROOT
+import pytest
+
+from support.project import PROJECT_ROOT
+
+pytestmark = pytest.mark.process
 
 # What the benchmark reports for the backend and for the baseline alike.
 SHARED_FIGURES = {

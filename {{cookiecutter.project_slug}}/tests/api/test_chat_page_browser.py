@@ -17,7 +17,8 @@ from typing import Any
 import jwt
 import pytest
 
-from conftest import running_server
+from support.project import PROJECT_ROOT
+from support.server import running_server
 
 pytestmark = pytest.mark.process
 
@@ -31,7 +32,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
 CHATKIT_SCRIPT = "https://cdn.platform.openai.com/deployments/chatkit/chatkit.js"
 DOMAIN_KEY = "domain_pk_browser_test"
 SECRET = "a-test-secret-that-is-long-enough-for-hs256"

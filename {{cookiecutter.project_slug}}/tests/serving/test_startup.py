@@ -11,9 +11,10 @@ import pytest
 from {{ cookiecutter.project_slug }}.settings import DEFAULT_MODEL, Settings
 from {{ cookiecutter.project_slug }}.startup import missing_api_key, model_warning, warn_about_model
 
-from chatkit_client import ChatKitClient, text_of
-from conftest import PROJECT_ROOT, PROVIDER, serve_in_process
 from fake_provider import FakeProvider
+from support.chatkit_client import ChatKitClient, text_of
+from support.project import PROJECT_ROOT, PROVIDER
+from support.server import serve_in_process
 
 TODAY = date(2030, 1, 1)
 

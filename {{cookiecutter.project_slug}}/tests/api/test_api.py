@@ -1,15 +1,16 @@
 """The HTTP contract of /chatkit, /health, /ready and /debug, served in-process."""
 
 import json
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
 from {{ cookiecutter.project_slug }}.settings import Settings
 
-from chatkit_client import ChatKitClient, errors, request, text_of, user_input
-from conftest import serve_in_process
 from fake_provider import Cut, Fail, FakeProvider, Hang, Text, ToolCall
+from support.chatkit_client import ChatKitClient, errors, request, text_of, user_input
+from support.server import serve_in_process
 
 PLACEHOLDER_ID = "__fake_id__"
 
@@ -188,6 +189,15 @@ async def test_a_streamed_body_over_the_limit_gets_413(http: httpx.AsyncClient):
     assert response.status_code == 413
 
 
+@pytest.fixture
+async def impatient(
+    settings: Settings, fake_provider: FakeProvider
+) -> AsyncIterator[ChatKitClient]:
+    """The app with a 2-second model timeout, so that a hung provider fails the turn quickly."""
+    async with serve_in_process(settings.model_copy(update={"llm_timeout_seconds": 2})) as http:
+        yield ChatKitClient(http)
+
+
 @pytest.mark.parametrize(
     "failure",
     [
@@ -198,17 +208,17 @@ async def test_a_streamed_body_over_the_limit_gets_413(http: httpx.AsyncClient):
     ],
 )
 async def test_a_provider_failure_ends_the_turn_with_an_error_event_and_stores_nothing(
-    chatkit: ChatKitClient, fake_provider: FakeProvider, failure
+    impatient: ChatKitClient, fake_provider: FakeProvider, failure
 ):
-    thread_id, _ = await chatkit.create_thread("hello one")
+    thread_id, _ = await impatient.create_thread("hello one")
     fake_provider.queue(failure)
 
-    events = await chatkit.send(thread_id, "hello two")
+    events = await impatient.send(thread_id, "hello two")
 
     assert [error.get("message") for error in errors(events)] == [
         "The assistant could not answer just now. Please try again."
     ]
-    items = await chatkit.items(thread_id)
+    items = await impatient.items(thread_id)
     assert [text_of(item) for item in items] == ["hello one", "echo: hello one", "hello two"]
     assert PLACEHOLDER_ID not in {item["id"] for item in items}
 

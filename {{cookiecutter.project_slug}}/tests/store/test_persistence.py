@@ -1,10 +1,13 @@
 """Threads outlive a server process and are shared by every process on the same database."""
 
 import httpx
+import pytest
 
-from chatkit_client import ChatKitClient, text_of
-from conftest import running_server
 from fake_provider import FakeProvider
+from support.chatkit_client import ChatKitClient, text_of
+from support.server import running_server
+
+pytestmark = pytest.mark.process
 
 
 async def test_a_thread_written_before_a_restart_is_read_and_continued_after_it(

@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 
 from {{ cookiecutter.project_slug }}.settings import Settings
 
-from chatkit_client import ChatKitClient, errors, text_of, user_input
-from conftest import serve_in_process
 from fake_provider import FakeProvider
+from support.chatkit_client import ChatKitClient, errors, text_of, user_input
+from support.server import serve_in_process
 
 EXAMPLES = 1_000
 TIMEOUT_SECONDS = 10

@@ -19,9 +19,9 @@ from {{ cookiecutter.project_slug }}.logs import (
 )
 from {{ cookiecutter.project_slug }}.settings import Settings
 
-from chatkit_client import ChatKitClient, request, user_input
-from conftest import PROVIDER
 from fake_provider import Fail, FakeProvider
+from support.chatkit_client import ChatKitClient, request, user_input
+from support.project import PROVIDER
 
 
 def logged(caplog: pytest.LogCaptureFixture, message: str) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from httpx_sse import connect_sse
 
 from {{ cookiecutter.project_slug }}.api.routes.chatkit import SERVER_STOPPING
 {%- if cookiecutter.store != "memory" %}
@@ -24,9 +25,12 @@ from {{ cookiecutter.project_slug }}.settings import Settings
 from {{ cookiecutter.project_slug }}.stores import create_store
 {%- endif %}
 
-from chatkit_client import request, user_input
-from conftest import PROJECT_ROOT, PROVIDER, free_port, wait_until_healthy
 from fake_provider import FakeProvider, Text
+from support.chatkit_client import iter_events, request, user_input
+from support.project import PROJECT_ROOT, PROVIDER
+from support.server import free_port, wait_until_healthy
+
+pytestmark = pytest.mark.process
 
 GRACE_SECONDS = 1
 # 40 pieces, 0.25 s apart: still streaming when the grace period ends.
@@ -82,11 +86,12 @@ def stream_and_stop(
     signalled = None
     body = request("threads.create", input=user_input("hello"))
     try:
-        with httpx.stream("POST", f"{url}/chatkit", json=body, timeout=30) as response:
-            for line in response.iter_lines():
-                if not line.startswith("data: "):
-                    continue
-                events.append(json.loads(line.removeprefix("data: ")))
+        with (
+            httpx.Client(timeout=30) as http,
+            connect_sse(http, "POST", f"{url}/chatkit", json=body) as source,
+        ):
+            for event in iter_events(source):
+                events.append(event)
                 deltas = sum(event["type"] == "thread.item.updated" for event in events)
                 if signalled is None and deltas == 2:
                     process.send_signal(signal.SIGTERM)

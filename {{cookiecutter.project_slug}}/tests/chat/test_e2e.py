@@ -5,9 +5,11 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 
-from chatkit_client import ChatKitClient, text_of, user_input
-from conftest import running_server
 from fake_provider import FakeProvider, Text, ToolCall
+from support.chatkit_client import ChatKitClient, text_of, user_input
+from support.server import running_server
+
+pytestmark = pytest.mark.process
 
 
 @pytest.fixture(scope="module")

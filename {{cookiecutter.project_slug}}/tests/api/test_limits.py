@@ -11,9 +11,9 @@ from pydantic import SecretStr
 from {{ cookiecutter.project_slug }}.limits import RateLimiter
 from {{ cookiecutter.project_slug }}.settings import Settings
 
-from chatkit_client import ChatKitClient, user_input
-from conftest import serve_in_process
 from fake_provider import FakeProvider
+from support.chatkit_client import ChatKitClient, user_input
+from support.server import serve_in_process
 
 SECRET = "a-test-secret-that-is-long-enough-for-hs256"
 

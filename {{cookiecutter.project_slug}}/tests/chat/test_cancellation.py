@@ -5,15 +5,17 @@ with, and tells the model in a hidden note that the user stopped it.
 """
 
 import asyncio
-import json
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
 
-from chatkit_client import ChatKitClient, errors, request, text_of, user_input
-from conftest import PROVIDER, running_server
 from fake_provider import FakeProvider, Text
+from support.chatkit_client import ChatKitClient, errors, text_of, user_input
+from support.project import PROVIDER
+from support.server import running_server
+
+pytestmark = pytest.mark.process
 
 REPLY = "one two three four five six seven eight nine ten eleven twelve thirteen fourteen"
 PLACEHOLDER_ID = "__fake_id__"
@@ -41,13 +43,9 @@ async def live(live_url: str, slow_provider: FakeProvider) -> AsyncIterator[Chat
 
 async def leave_mid_reply(live: ChatKitClient, text: str) -> str:
     """Start a thread, read until the reply has begun, then disconnect; returns the thread id."""
-    body = request("threads.create", input=user_input(text))
     thread_id, deltas = None, 0
-    async with live.http.stream("POST", "/chatkit", json=body) as response:
-        async for line in response.aiter_lines():
-            if not line.startswith("data: "):
-                continue
-            event = json.loads(line.removeprefix("data: "))
+    async with live.events("threads.create", input=user_input(text)) as events:
+        async for event in events:
             if event["type"] == "thread.created":
                 thread_id = event["thread"]["id"]
             deltas += event["type"] == "thread.item.updated"

@@ -16,7 +16,7 @@ from {{ cookiecutter.project_slug }}.stores import create_store
 from {{ cookiecutter.project_slug }}.stores.base import AppStore
 from {{ cookiecutter.project_slug }}.titles import build_titler, clean_title
 
-from chatkit_client import ChatKitClient, errors, text_of
+from support.chatkit_client import ChatKitClient, errors, text_of
 from fake_provider import Fail, FakeProvider, Hang, Text
 
 

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import PROJECT_ROOT
+from support.project import PROJECT_ROOT
 
 MODEL_MAP_SWITCH = "LITELLM_LOCAL_MODEL_COST_MAP"
 

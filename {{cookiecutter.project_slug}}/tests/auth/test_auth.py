@@ -20,9 +20,10 @@ from pydantic import SecretStr, ValidationError
 
 from {{ cookiecutter.project_slug }}.settings import Settings
 
-from chatkit_client import ChatKitClient, user_input
-from conftest import PROJECT_ROOT, free_port, running_server, serve_in_process
 from fake_provider import FakeProvider
+from support.chatkit_client import ChatKitClient, user_input
+from support.project import PROJECT_ROOT
+from support.server import free_port, running_server, serve_in_process
 
 SECRET = "a-test-secret-that-is-long-enough-for-hs256"
 AUDIENCE = "chatkit-tests"
@@ -393,6 +394,7 @@ def run_main(env: dict[str, str]) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.process
 def test_main_refuses_a_network_address_without_auth(server_env: dict[str, str]):
     env = {"HOST": "0.0.0.0", "AUTH_MODE": "none", "ALLOW_INSECURE_NO_AUTH": "false"}
 
@@ -402,6 +404,7 @@ def test_main_refuses_a_network_address_without_auth(server_env: dict[str, str])
     assert "ALLOW_INSECURE_NO_AUTH" in result.stderr.strip().splitlines()[-1]
 
 
+@pytest.mark.process
 def test_allow_insecure_no_auth_lets_main_serve_a_network_address(server_env: dict[str, str]):
     env = {"HOST": "0.0.0.0", "AUTH_MODE": "none", "ALLOW_INSECURE_NO_AUTH": "true"}
 

@@ -25,7 +25,8 @@ from {{ cookiecutter.project_slug }}.stores.schema import (
     upgrade,
 )
 
-from conftest import PROJECT_ROOT, running_server
+from support.project import PROJECT_ROOT
+from support.server import running_server
 
 ALICE = RequestContext(user_id="alice")
 T0 = datetime(2026, 1, 2, 3, 4, 5)

@@ -10,9 +10,10 @@ from {{ cookiecutter.project_slug }}.chatkit_server import TURN_FAILED
 from {{ cookiecutter.project_slug }}.retries import MAX_RETRY_DELAY_SECONDS, retry_transient_failures
 from {{ cookiecutter.project_slug }}.settings import Settings
 
-from chatkit_client import ChatKitClient, errors, sse_events, text_of, user_input
-from conftest import PROVIDER, serve_in_process
 from fake_provider import Cut, Fail, FakeProvider, Hang, Text
+from support.chatkit_client import ChatKitClient, errors, sse_events, text_of, user_input
+from support.project import PROVIDER
+from support.server import serve_in_process
 
 RETRIES = 2
 TRANSIENT = [pytest.param(500, id="server-error"), pytest.param(429, id="rate-limited")]

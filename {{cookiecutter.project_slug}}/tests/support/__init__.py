@@ -1,0 +1,1 @@
+"""What the tests import: the project's facts, the backend as a server, and a ChatKit client."""
