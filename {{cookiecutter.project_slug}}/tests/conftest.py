@@ -3,15 +3,14 @@ fake provider, and the backend served in-process; helpers live in `support/`."""
 
 {% if cookiecutter.store == "postgres" -%}
 import asyncio
-{% endif -%}
 import os
-{%- if cookiecutter.store == "postgres" %}
 import uuid
-{%- endif %}
+{% endif -%}
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AbstractContextManager
 {%- if cookiecutter.store == "postgres" %}
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+{%- else %}
+from contextlib import AbstractContextManager
 {%- endif %}
 {%- if cookiecutter.store == "sqlite" %}
 from pathlib import Path

@@ -16,8 +16,8 @@ from {{ cookiecutter.project_slug }}.stores import create_store
 from {{ cookiecutter.project_slug }}.stores.base import AppStore
 from {{ cookiecutter.project_slug }}.titles import build_titler, clean_title
 
-from support.chatkit_client import ChatKitClient, errors, text_of
 from fake_provider import Fail, FakeProvider, Hang, Text
+from support.chatkit_client import ChatKitClient, errors, text_of
 
 
 @pytest.fixture

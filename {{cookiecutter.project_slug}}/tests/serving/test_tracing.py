@@ -11,9 +11,9 @@ from agents.tracing.processors import default_processor
 from {{ cookiecutter.project_slug }}.settings import Settings
 from {{ cookiecutter.project_slug }}.tracing import tracing_enabled
 
+from fake_provider import FakeProvider
 from support.chatkit_client import ChatKitClient
 from support.server import serve_in_process
-from fake_provider import FakeProvider
 
 OPENAI_ENDPOINT = "https://api.openai.com/v1"
 GATEWAY = "https://gateway.example/v1"
