@@ -1,5 +1,7 @@
 # The template's own chores. `make lock` re-resolves the lock of every store after a change to
 # the pins in the generated pyproject.toml; pins the change does not touch stay as they are.
+# The template's venv (requirements-dev.txt) has cookiecutter and the pinned uv.
+export PATH := $(CURDIR)/.venv/bin:$(PATH)
 PYTHON := .venv/bin/python
 STORES := sqlite postgres memory
 BAKE := build/lock

