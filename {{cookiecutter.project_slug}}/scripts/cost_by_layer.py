@@ -127,7 +127,7 @@ async def cpu_ms_per_turn(turn: Turn, count: int) -> float:
 
 async def measure(rounds: int, turns: int, history: int) -> dict[str, list[float]]:
     # Imported here: the settings read the environment that main() has just set.
-    from {{ cookiecutter.project_slug }}.api import create_app
+    from {{ cookiecutter.project_slug }}.app import create_app
     from {{ cookiecutter.project_slug }}.gc_tuning import tune_gc
     from {{ cookiecutter.project_slug }}.settings import get_settings
 
