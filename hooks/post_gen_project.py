@@ -35,6 +35,14 @@ STORE_FILES = {
 DATABASE_MODULES = PACKAGE / "stores" / "_databases"
 DATABASE_MODULE = PACKAGE / "stores" / "database.py"
 
+# Each store pins its own dependency set: the lock and the pip requirements exported from it.
+LOCKED_FILES = PROJECT / "_locked"
+LOCKED_DESTINATIONS = {
+    "uv.lock": PROJECT / "uv.lock",
+    "requirements.txt": PROJECT / "backend" / "requirements.txt",
+    "requirements-dev.txt": PROJECT / "backend" / "requirements-dev.txt",
+}
+
 
 def select_provider(provider: str) -> None:
     (PROVIDER_MODULES / f"{provider}.py").replace(MODEL_MODULE)
@@ -57,9 +65,16 @@ def remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
+def select_locked_files(store: str) -> None:
+    for name, destination in LOCKED_DESTINATIONS.items():
+        (LOCKED_FILES / store / name).replace(destination)
+    shutil.rmtree(LOCKED_FILES)
+
+
 def main() -> None:
     select_provider(ANSWERS["provider"])
     select_store(ANSWERS["store"])
+    select_locked_files(ANSWERS["store"])
 
 
 if __name__ == "__main__":

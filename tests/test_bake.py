@@ -14,7 +14,8 @@ TEMPLATE_PACKAGE = (
     / "backend"
     / "{{cookiecutter.project_slug}}"
 )
-TEMPLATE_SYNTAX = re.compile(r"\{\{|\{%")
+# GitHub's own ${{ expressions }} in the CI workflow are not Jinja.
+TEMPLATE_SYNTAX = re.compile(r"(?<!\$)\{\{|\{%")
 
 
 def project_files(project: Path) -> list[Path]:
@@ -95,6 +96,8 @@ def test_the_port_is_applied(baked):
 
     assert f"default={PORT}," in settings
     assert f"PORT={PORT}\n" in (project / ".env.example").read_text()
+    assert f"PORT={PORT}\n" in (project / "Dockerfile").read_text()
+    assert f'BACKEND_PORT: "{PORT}"' in (project / "compose.yaml").read_text()
 
 
 def test_the_env_example_names_only_the_chosen_providers_key(baked):
@@ -106,20 +109,44 @@ def test_the_env_example_names_only_the_chosen_providers_key(baked):
     assert keys == [PROVIDER_MARKERS[answers["provider"]]]
 
 
-def test_ruff_check_passes(baked):
-    _, project = baked
+def test_ruff_check_passes(every_baked):
+    _, project = every_baked
 
     result = run([venv_for(project) / "ruff", "check", "."], project)
 
     assert result.returncode == 0, result.stdout
 
 
-def test_ruff_format_check_passes(baked):
-    _, project = baked
+def test_ruff_format_check_passes(every_baked):
+    _, project = every_baked
 
     result = run([venv_for(project) / "ruff", "format", "--check", "."], project)
 
     assert result.returncode == 0, result.stdout
+
+
+def test_hadolint_passes_on_the_dockerfile(every_baked):
+    _, project = every_baked
+
+    result = run([venv_for(project) / "hadolint", "Dockerfile"], project)
+
+    assert result.returncode == 0, result.stdout
+
+
+def test_actionlint_passes_on_the_ci_workflow(every_baked):
+    _, project = every_baked
+
+    result = run([venv_for(project) / "actionlint", ".github/workflows/ci.yml"], project)
+
+    assert result.returncode == 0, result.stdout
+
+
+def test_the_ci_workflow_keeps_githubs_expressions(every_baked):
+    _, project = every_baked
+
+    workflow = (project / ".github" / "workflows" / "ci.yml").read_text()
+
+    assert "${{ env.UV_VERSION }}" in workflow
 
 
 def test_the_generated_projects_own_tests_pass(baked):

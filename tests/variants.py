@@ -8,6 +8,11 @@ VARIANTS = [{"provider": provider, "store": "sqlite"} for provider in PROVIDERS]
     {"provider": "gemini", "store": store} for store in STORES if store != "sqlite"
 ]
 
+# The whole option space, for the fast checks (lint, locks) that every variant must pass.
+EVERY_VARIANT = [
+    {"provider": provider, "store": store} for provider in PROVIDERS for store in STORES
+]
+
 # A non-default port proves the answer reaches the generated code.
 PORT = "8765"
 

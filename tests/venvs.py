@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 CACHE = Path(os.environ.get("CHATKIT_TEMPLATE_VENVS", Path(__file__).parents[1] / ".cache/venvs"))
-REQUIREMENT_FILES = ("requirements.txt", "requirements-dev.txt", "constraints.txt")
+REQUIREMENT_FILES = ("requirements.txt", "requirements-dev.txt")
 
 
 def requirements_hash(project: Path) -> str:

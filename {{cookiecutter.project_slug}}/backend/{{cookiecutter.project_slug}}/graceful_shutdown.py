@@ -102,6 +102,8 @@ def serve(app: FastAPI, settings: Settings) -> None:
         # logs.py has set logging up, and the request log replaces uvicorn's access log.
         log_config=None,
         access_log=False,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
         timeout_graceful_shutdown=settings.shutdown_grace_seconds + BACKSTOP_SECONDS,
     )
     Server(config, app.state.turns, settings.shutdown_grace_seconds).run()

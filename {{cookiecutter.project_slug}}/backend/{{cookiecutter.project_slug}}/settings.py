@@ -59,6 +59,9 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(default={{ cookiecutter.port }}, ge=1, le=65535)
+    # The proxies whose X-Forwarded-For/-Proto are believed (addresses or networks, comma
+    # separated); a request from anywhere else keeps its own address.
+    forwarded_allow_ips: str = "127.0.0.1"
 
     llm_model: str = DEFAULT_MODEL
     # Only for an explicit override: by default LiteLLM reads the provider's own *_API_BASE.
