@@ -21,7 +21,7 @@ SQL_STORE = [PACKAGE / "stores" / "sql.py", PROJECT / "tests" / "test_persistenc
 STORE_FILES = {
     "memory": [PACKAGE / "stores" / "memory.py"],
     "sqlite": SQL_STORE,
-    "postgres": SQL_STORE,
+    "postgres": [*SQL_STORE, PROJECT / "tests" / "test_database_outage.py"],
 }
 # A SQL store's connection to its database becomes the package's stores/database.py.
 DATABASE_MODULES = PACKAGE / "stores" / "_databases"

@@ -36,7 +36,7 @@ from benchmark import MESSAGE, PROJECT_ROOT, chatkit_request, environment, fake_
 if TYPE_CHECKING:
     from agents import Agent
 
-    from {{ cookiecutter.project_slug }}.server import AgentChatKitServer
+    from {{ cookiecutter.project_slug }}.chatkit_server import AgentChatKitServer
 
 Turn = Callable[[], Awaitable[None]]
 

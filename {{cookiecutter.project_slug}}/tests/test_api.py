@@ -12,6 +12,8 @@ from conftest import serve_in_process
 from fake_provider import Cut, Fail, FakeProvider, Hang, Text, ToolCall
 
 PLACEHOLDER_ID = "__fake_id__"
+# /chatkit takes JSON only; raw bodies say so.
+JSON = {"Content-Type": "application/json"}
 
 
 async def test_health_answers_ok(http: httpx.AsyncClient):
@@ -112,7 +114,7 @@ async def test_a_tool_turn_keeps_every_assistant_message(
     ],
 )
 async def test_a_body_that_is_not_a_chatkit_request_gets_400(http: httpx.AsyncClient, body: bytes):
-    response = await http.post("/chatkit", content=body)
+    response = await http.post("/chatkit", content=body, headers=JSON)
 
     assert response.status_code == 400
     assert "detail" in response.json()
@@ -173,7 +175,7 @@ async def test_an_unsupported_request_type_gets_400_naming_it(http: httpx.AsyncC
 
 
 async def test_a_body_over_the_limit_gets_413(http: httpx.AsyncClient):
-    response = await http.post("/chatkit", content=b" " * 1_000_001)
+    response = await http.post("/chatkit", content=b" " * 1_000_001, headers=JSON)
 
     assert response.status_code == 413
 
@@ -183,7 +185,7 @@ async def test_a_streamed_body_over_the_limit_gets_413(http: httpx.AsyncClient):
         for _ in range(2_000):
             yield b" " * 1_000
 
-    response = await http.post("/chatkit", content=chunks())
+    response = await http.post("/chatkit", content=chunks(), headers=JSON)
 
     assert response.status_code == 413
 
