@@ -74,8 +74,9 @@ class RateLimits:
         except StorageError as error:
             self._fall_back(error)
             return await self.check_auth_failures(address)
-        if not all(allowed):
-            await self._refuse(limiter, self.auth_failures, ("auth", address), "failed sign-ins")
+        exceeded = [item for item, ok in zip(self.auth_failures, allowed, strict=True) if not ok]
+        if exceeded:
+            await self._refuse(limiter, exceeded, ("auth", address), "failed sign-ins")
 
     async def count_auth_failure(self, address: str) -> None:
         await self._hit(self.auth_failures, ("auth", address), "failed sign-ins", refuse=False)
@@ -94,19 +95,20 @@ class RateLimits:
         except StorageError as error:
             self._fall_back(error)
             return await self._hit(items, identifiers, what, refuse=refuse)
-        if refuse and not all(allowed):
-            await self._refuse(limiter, items, identifiers, what)
+        exceeded = [item for item, ok in zip(items, allowed, strict=True) if not ok]
+        if refuse and exceeded:
+            await self._refuse(limiter, exceeded, identifiers, what)
 
     async def _refuse(
         self,
         limiter: SlidingWindowCounterRateLimiter,
-        items: list[RateLimitItem],
+        exceeded: list[RateLimitItem],
         identifiers: tuple[str, ...],
         what: str,
     ) -> None:
-        resets = [(await limiter.get_window_stats(item, *identifiers)).reset_time for item in items]
-        wait = max(1, math.ceil(max(resets) - time.time()))
-        limit = "; ".join(str(item) for item in items)
+        stats = [await limiter.get_window_stats(item, *identifiers) for item in exceeded]
+        wait = max(1, math.ceil(max(stat.reset_time for stat in stats) - time.time()))
+        limit = "; ".join(str(item) for item in exceeded)
         raise HTTPException(
             429,
             f"Rate limit exceeded ({limit} {what}); retry in {wait} s",
