@@ -54,7 +54,7 @@ def test_the_slug_defaults_to_the_name_in_snake_case(cookies):
     result = cookies.bake(extra_context={"project_name": "Support Desk Bot"})
 
     assert result.project_path.name == "support_desk_bot"
-    assert (result.project_path / "backend" / "support_desk_bot" / "server.py").exists()
+    assert (result.project_path / "backend" / "support_desk_bot" / "chatkit_server.py").exists()
 
 
 def test_no_file_of_a_renamed_project_names_the_default_package(cookies):
