@@ -29,7 +29,7 @@ SQL_STORE = [
 STORE_FILES = {
     "memory": [PACKAGE / "stores" / "memory.py"],
     "sqlite": SQL_STORE,
-    "postgres": SQL_STORE,
+    "postgres": [*SQL_STORE, PROJECT / "tests" / "store" / "test_database_outage.py"],
 }
 # A SQL store's connection to its database becomes the package's stores/database.py.
 DATABASE_MODULES = PACKAGE / "stores" / "_databases"

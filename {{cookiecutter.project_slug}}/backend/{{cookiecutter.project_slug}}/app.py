@@ -1,28 +1,49 @@
 """The FastAPI app: built once from the settings, with its middleware, lifespan and routers."""
 
+{% if cookiecutter.store != "memory" -%}
+import logging
+{% endif -%}
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from chatkit.store import NotFoundError
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.trustedhost import TrustedHostMiddleware
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+{%- if cookiecutter.store != "memory" %}
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+{%- endif %}
 
 from .agent import build_agent
 from .api.routes import chat_page, chatkit, debug, health
-from .auth import token_verifier, warn_if_unauthenticated
+from .auth import LoopbackOnlyMiddleware, token_verifier, warn_if_unauthenticated
 from .chatkit_server import AgentChatKitServer
+from .cross_site import OriginGuardMiddleware, allowed_hosts
 from .graceful_shutdown import Turns
-from .limits import RateLimiter
+{%- if cookiecutter.store != "memory" %}
+from .logs import CURRENT_REQUEST
+{%- endif %}
+from .rate_limits import RateLimits
 from .request_log import REQUEST_ID_HEADER, RequestLogMiddleware, log_model_calls
 from .settings import Settings
 from .stores import create_store
 from .titles import build_titler
 from .tracing import configure_tracing
 
+{%- if cookiecutter.store != "memory" %}
+
+logger = logging.getLogger(__name__)
+{%- endif %}
+
 # At shutdown, how long the store stays open for cancelled turns to save their partial replies.
 TURNS_DRAIN_SECONDS = 10.0
+{%- if cookiecutter.store != "memory" %}
+# The database cannot be reached or did not answer in time: 503, which the client may retry.
+STORE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeoutError, OSError, TimeoutError)
+{%- endif %}
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -59,10 +80,14 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.server = server
     app.state.turns = turns
     app.state.token_verifier = token_verifier(settings)
-    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute)
+    app.state.rate_limits = RateLimits(settings, key_prefix={{ cookiecutter.project_slug | tojson }})
     add_middleware(app, settings)
     app.add_exception_handler(ValidationError, invalid_request)
     app.add_exception_handler(NotFoundError, not_found)
+{%- if cookiecutter.store != "memory" %}
+    for error in STORE_UNAVAILABLE:
+        app.add_exception_handler(error, store_unavailable)
+{%- endif %}
     app.include_router(health.router)
     app.include_router(chatkit.router)
     if settings.debug_endpoints:
@@ -73,6 +98,7 @@ def create_app(settings: Settings) -> FastAPI:
 
 
 def add_middleware(app: FastAPI, settings: Settings) -> None:
+    """From the innermost out: CORS, the origin and host checks, loopback only, the log."""
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
@@ -82,6 +108,11 @@ def add_middleware(app: FastAPI, settings: Settings) -> None:
         # Readable by the front end's JavaScript, not only by the browser.
         expose_headers=[REQUEST_ID_HEADER, "Retry-After"],
     )
+    # Refused before anything runs; the origin check trusts the Host the host check passed.
+    app.add_middleware(OriginGuardMiddleware, origins=settings.cors_origins)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts(settings))
+    if settings.auth_mode == "none" and not settings.allow_insecure_no_auth:
+        app.add_middleware(LoopbackOnlyMiddleware)
     # Added last, so it is the outermost: its log line times and tags everything inside.
     app.add_middleware(RequestLogMiddleware)
 
@@ -93,3 +124,18 @@ async def invalid_request(request: Request, error: ValidationError) -> JSONRespo
 
 async def not_found(request: Request, error: NotFoundError) -> JSONResponse:
     return JSONResponse({"detail": str(error) or "Not found"}, status_code=404)
+
+{%- if cookiecutter.store != "memory" %}
+
+
+async def store_unavailable(request: Request, error: Exception) -> JSONResponse:
+    """503 while the database cannot be reached; the request id ties the answer to the log."""
+    logger.warning("The store is unavailable: %r", error)
+    info = CURRENT_REQUEST.get()
+    request_id = info.request_id if info is not None else None
+    return JSONResponse(
+        {"detail": "The database is unavailable; try again shortly", "request_id": request_id},
+        status_code=503,
+        headers={"Retry-After": "5"},
+    )
+{%- endif %}

@@ -1,14 +1,16 @@
 """Who is calling: the request context from a bearer token (AUTH_MODE=jwt) or the local user."""
 
-import asyncio
 import ipaddress
 import logging
 from typing import Any
 
 import jwt
 from fastapi import HTTPException, Request
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .context import RequestContext
+from .jwks import JwksKeys, KeysUnavailable
 from .settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -18,8 +20,6 @@ LOCAL_USER = "local-user"
 # Asymmetric algorithms accepted from a JWKS; never "none" and never HS256, whose "key" would
 # be the public key itself.
 JWKS_ALGORITHMS = ["RS256", "ES256"]
-# A hung JWKS endpoint must not hold every request for PyJWKClient's default 30 s.
-JWKS_TIMEOUT_SECONDS = 10
 # Tolerated clock difference between the token issuer and this server.
 LEEWAY_SECONDS = 30
 
@@ -30,11 +30,8 @@ class TokenVerifier:
     def __init__(self, settings: Settings) -> None:
         secret = settings.auth_jwt_secret
         self._secret = secret.get_secret_value() if secret is not None else None
-        self._jwks = None
-        if settings.auth_jwks_url is not None:
-            # Caches the key set (refetched after 5 minutes, or for an unknown key id at most
-            # every 30 s), so a valid token costs no request to the identity provider.
-            self._jwks = jwt.PyJWKClient(settings.auth_jwks_url, timeout=JWKS_TIMEOUT_SECONDS)
+        # Cached, so a valid token costs no request to the identity provider.
+        self._jwks = JwksKeys(settings.auth_jwks_url) if settings.auth_jwks_url else None
         self._algorithms = ["HS256"] if self._jwks is None else JWKS_ALGORITHMS
         self._audience = settings.auth_jwt_audience
         self._issuer = settings.auth_jwt_issuer
@@ -47,7 +44,7 @@ class TokenVerifier:
             raise invalid_token("The access token has expired") from error
         except jwt.MissingRequiredClaimError as error:
             raise invalid_token(f"The access token has no {error.claim} claim") from error
-        except (jwt.PyJWKClientConnectionError, jwt.PyJWKSetError) as error:
+        except KeysUnavailable as error:
             logger.warning("The keys at AUTH_JWKS_URL could not be loaded: %s", error)
             raise HTTPException(503, "The sign-in keys are unavailable; try again later") from error
         except jwt.PyJWTError as error:
@@ -60,8 +57,7 @@ class TokenVerifier:
     async def _claims(self, token: str) -> dict[str, Any]:
         key: Any = self._secret
         if self._jwks is not None:
-            # A cache miss fetches over HTTP with urllib, which would block the event loop.
-            key = await asyncio.to_thread(self._jwks.get_signing_key_from_jwt, token)
+            key = await self._jwks.signing_key(token)
         return jwt.decode(
             token,
             key,
@@ -130,6 +126,34 @@ def refuse_open_bind(settings: Settings) -> str | None:
         "would act as the one local user. Set AUTH_MODE=jwt, use HOST=127.0.0.1, or set "
         "ALLOW_INSECURE_NO_AUTH=true to accept that."
     )
+
+
+class LoopbackOnlyMiddleware:
+    """AUTH_MODE=none under `uvicorn main:app --host 0.0.0.0`: refuse what comes over a network.
+
+    uvicorn does not tell the app the address it listens on, but every request's scope names
+    the local address it arrived on: a request to a network address is answered 403 with the
+    reason, which is also logged once, so such a server serves this machine only.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.logged = False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        server = scope.get("server")
+        # A Unix socket (no port) is reachable only through the file system.
+        if scope["type"] != "http" or not server or server[1] is None or is_loopback(server[0]):
+            await self.app(scope, receive, send)
+            return
+        refusal = (
+            f"AUTH_MODE=none serves only this machine, and this request arrived on {server[0]}. "
+            "Set AUTH_MODE=jwt, listen on 127.0.0.1, or set ALLOW_INSECURE_NO_AUTH=true."
+        )
+        if not self.logged:
+            logger.error(refusal)
+            self.logged = True
+        await JSONResponse({"detail": refusal}, status_code=403)(scope, receive, send)
 
 
 def is_loopback(host: str) -> bool:

@@ -12,9 +12,11 @@ from chatkit.errors import CustomStreamError, StreamError
 from chatkit.server import ChatKitServer, NonStreamingResult, StreamingResult
 from chatkit.types import (
     ChatKitReq,
+    ClientToolCallItem,
     FeedbackKind,
     ThreadItem,
     ThreadMetadata,
+    ThreadsAddClientToolOutputReq,
     ThreadsRetryAfterItemReq,
     ThreadStreamEvent,
     UserMessageItem,
@@ -49,7 +51,8 @@ UNSUPPORTED_REQUEST_TYPES = frozenset(
 
 TURN_FAILED = "The assistant could not answer just now. Please try again."
 
-# The largest page of threads or items a client may ask for.
+# The largest page of threads or items a client may ask for; larger pages are cut to the
+# MAX_PAGE_SIZE setting before this check (see quotas.py).
 MAX_PAGE_SIZE = 1000
 # Request parameters that the store looks rows up by.
 ID_FIELDS = ("thread_id", "item_id", "after", "attachment_id")
@@ -95,9 +98,22 @@ class AgentChatKitServer(ChatKitServer[RequestContext]):
         if isinstance(request, ThreadsRetryAfterItemReq):
             # Upstream answers an unknown item with an empty stream; make it a NotFoundError.
             await self.store.load_item(request.params.thread_id, request.params.item_id, context)
+        if isinstance(request, ThreadsAddClientToolOutputReq):
+            await self.check_tool_call_pending(request.params.thread_id, context)
         if is_streaming_req(request):
             return StreamingResult(self._process_streaming(request, context))
         return NonStreamingResult(await self._process_non_streaming(request, context))
+
+    async def check_tool_call_pending(self, thread_id: str, context: RequestContext) -> None:
+        """ValueError (400) unless the thread ends in a pending client tool call.
+
+        Upstream finds out inside the stream and logs a traceback each time, a log a client
+        could flood.
+        """
+        page = await self.store.load_thread_items(thread_id, None, 1, "desc", context)
+        last = page.data[0] if page.data else None
+        if not isinstance(last, ClientToolCallItem) or last.status != "pending":
+            raise ValueError(f"No client tool call is pending in thread {thread_id}")
 
     async def add_feedback(
         self,

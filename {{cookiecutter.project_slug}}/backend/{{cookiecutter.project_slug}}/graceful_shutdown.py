@@ -105,5 +105,11 @@ def serve(app: FastAPI, settings: Settings) -> None:
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,
         timeout_graceful_shutdown=settings.shutdown_grace_seconds + BACKSTOP_SECONDS,
+        # httptools buffers a request's headers without bound; h11 closes the connection once
+        # they pass the limit. Beyond max_connections a request gets 503.
+        http="h11",
+        h11_max_incomplete_event_size=settings.max_header_bytes,
+        limit_concurrency=settings.max_connections,
+        timeout_keep_alive=settings.keep_alive_seconds,
     )
     Server(config, app.state.turns, settings.shutdown_grace_seconds).run()

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Literal, Self
 
 from dotenv import dotenv_values
+from limits import parse_many
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -105,9 +106,29 @@ class Settings(BaseSettings):
     auth_jwt_issuer: str | None = None
     # Lets `python backend/main.py` serve AUTH_MODE=none on an address other than loopback.
     allow_insecure_no_auth: bool = False
-    # Requests per user and minute on /chatkit, per process; 0 disables the limit.
-    rate_limit_per_minute: int = Field(default=60, ge=0)
+
+    # Rate limits, in the `limits` notation ("20/minute", "200/hour;1000/day"). Turns run the
+    # model; every /chatkit request counts as a request. Unset: by AUTH_MODE (rate_limits.py).
+    rate_limit_turns: str | None = None
+    rate_limit_requests: str | None = None
+    # Requests whose token fails verification, per client address.
+    rate_limit_auth_failures: str = "30/minute"
+    # memory:// counts in each process; redis://host:6379 shares the counts between them.
+    rate_limit_storage_url: str = "memory://"
+
+    # Cross-site requests and DNS rebinding: the Host names served ("*": any).
+    allowed_hosts: Annotated[list[str], NoDecode] = []
+
+    # Sizes a user may store; longer requests get 400.
     max_message_chars: int = Field(default=20_000, ge=1)
+    max_title_chars: int = Field(default=200, ge=1)
+    # The largest page of threads or items a list request returns; ChatKit pages on with `after`.
+    max_page_size: int = Field(default=100, ge=1, le=1000)
+
+    # Connections, for `python backend/main.py` (see the README for `uvicorn main:app`).
+    max_header_bytes: int = Field(default=32_768, ge=4096, le=1_048_576)
+    max_connections: int = Field(default=1000, ge=1)
+    keep_alive_seconds: int = Field(default=5, ge=1)
 
     # Agents SDK tracing sends every turn (messages included) to OpenAI's traces endpoint with
     # OPENAI_API_KEY: only when asked, and never past another endpoint (see tracing.py).
@@ -138,12 +159,29 @@ class Settings(BaseSettings):
         return url
 {%- endif %}
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "allowed_hosts", mode="before")
     @classmethod
-    def _split_origins(cls, value: object) -> object:
+    def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
-            return [origin.strip() for origin in value.split(",") if origin.strip()]
+            return [entry.strip() for entry in value.split(",") if entry.strip()]
         return value
+
+    @field_validator("rate_limit_turns", "rate_limit_requests", "rate_limit_auth_failures")
+    @classmethod
+    def _rate_limit(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                parse_many(value)
+            except ValueError as error:
+                raise ValueError("expected a rate like 20/minute or 200/hour;1000/day") from error
+        return value
+
+    @field_validator("rate_limit_storage_url")
+    @classmethod
+    def _rate_limit_storage(cls, url: str) -> str:
+        if url.partition("://")[0] not in ("memory", "redis", "rediss"):
+            raise ValueError("expected memory:// or redis://host:port")
+        return url
 
     @field_validator("cors_origins")
     @classmethod
@@ -161,6 +199,8 @@ class Settings(BaseSettings):
         "auth_jwt_issuer",
         "title_model",
         "chat_page",
+        "rate_limit_turns",
+        "rate_limit_requests",
         mode="before",
     )
     @classmethod

@@ -13,6 +13,8 @@ from support.chatkit_client import ChatKitClient, errors, request, text_of, user
 from support.server import serve_in_process
 
 PLACEHOLDER_ID = "__fake_id__"
+# /chatkit takes JSON only; raw bodies say so.
+JSON = {"Content-Type": "application/json"}
 
 
 async def test_health_answers_ok(http: httpx.AsyncClient):
@@ -113,7 +115,7 @@ async def test_a_tool_turn_keeps_every_assistant_message(
     ],
 )
 async def test_a_body_that_is_not_a_chatkit_request_gets_400(http: httpx.AsyncClient, body: bytes):
-    response = await http.post("/chatkit", content=body)
+    response = await http.post("/chatkit", content=body, headers=JSON)
 
     assert response.status_code == 400
     assert "detail" in response.json()
@@ -174,7 +176,7 @@ async def test_an_unsupported_request_type_gets_400_naming_it(http: httpx.AsyncC
 
 
 async def test_a_body_over_the_limit_gets_413(http: httpx.AsyncClient):
-    response = await http.post("/chatkit", content=b" " * 1_000_001)
+    response = await http.post("/chatkit", content=b" " * 1_000_001, headers=JSON)
 
     assert response.status_code == 413
 
@@ -184,7 +186,7 @@ async def test_a_streamed_body_over_the_limit_gets_413(http: httpx.AsyncClient):
         for _ in range(2_000):
             yield b" " * 1_000
 
-    response = await http.post("/chatkit", content=chunks())
+    response = await http.post("/chatkit", content=chunks(), headers=JSON)
 
     assert response.status_code == 413
 

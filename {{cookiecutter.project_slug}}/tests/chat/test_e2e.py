@@ -86,7 +86,9 @@ async def test_an_unknown_thread_gets_404_instead_of_a_cut_stream(live: ChatKitC
 
 
 async def test_invalid_json_gets_400(live: ChatKitClient):
-    response = await live.http.post("/chatkit", content=b"{")
+    response = await live.http.post(
+        "/chatkit", content=b"{", headers={"Content-Type": "application/json"}
+    )
 
     assert response.status_code == 400
 

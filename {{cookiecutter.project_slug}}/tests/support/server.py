@@ -24,7 +24,7 @@ async def serve_in_process(settings: Settings) -> AsyncIterator[httpx.AsyncClien
     transport = httpx.ASGITransport(app=app)
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
+        httpx.AsyncClient(transport=transport, base_url="http://localhost") as client,
     ):
         yield client
 

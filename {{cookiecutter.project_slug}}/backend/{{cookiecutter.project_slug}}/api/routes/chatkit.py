@@ -11,9 +11,18 @@ from fastapi.responses import Response, StreamingResponse
 
 from ...chatkit_server import UNSUPPORTED_REQUEST_TYPES
 from ...graceful_shutdown import Turns
-from ...limits import check_message_length
 from ...logs import annotate_request
-from ..deps import ChatKitServerDep, CurrentContext, SettingsDep, TurnsDep, enforce_rate_limit
+from ...quotas import check_quotas, clamp_page_size
+from ...rate_limits import TURN_REQUEST_TYPES
+from ..deps import (
+    ChatKitServerDep,
+    CurrentContext,
+    RateLimitsDep,
+    SettingsDep,
+    TurnsDep,
+    enforce_rate_limit,
+    require_json,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -22,12 +31,13 @@ SERVER_STOPPING = "The server is restarting. Please try again."
 router = APIRouter(tags=["chatkit"])
 
 
-@router.post("/chatkit", dependencies=[Depends(enforce_rate_limit)])
+@router.post("/chatkit", dependencies=[Depends(require_json), Depends(enforce_rate_limit)])
 async def chatkit(
     request: Request,
     server: ChatKitServerDep,
     settings: SettingsDep,
     turns: TurnsDep,
+    limits: RateLimitsDep,
     context: CurrentContext,
 ) -> Response:
     """The ChatKit protocol: SSE for streaming requests, JSON for the rest."""
@@ -37,7 +47,10 @@ async def chatkit(
     annotate_request(thread_id=getattr(chatkit_request.params, "thread_id", None))
     if chatkit_request.type in UNSUPPORTED_REQUEST_TYPES:
         raise HTTPException(400, f"{chatkit_request.type} is not supported by this backend")
-    check_message_length(chatkit_request, settings.max_message_chars)
+    check_quotas(chatkit_request, settings)
+    clamp_page_size(chatkit_request, settings)
+    if chatkit_request.type in TURN_REQUEST_TYPES:
+        await limits.take_turn(context.user_id)
     try:
         result = await server.process_parsed(chatkit_request, context)
         if isinstance(result, StreamingResult):

@@ -6,11 +6,12 @@ start-up check of the schema get a connection of their own, under a lock (in_sch
 """
 
 import asyncio
+import socket
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import URL, Connection, make_url, text
+from sqlalchemy import URL, Connection, event, make_url, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -27,8 +28,16 @@ _SCHEMA_LOCK = 0x63686174
 # PostgreSQL's error codes (SQLSTATE) for a database that does not exist, and a refused login.
 _NO_SUCH_DATABASE = "3D000"
 _LOGIN_REFUSED = ("28000", "28P01")
-# Seconds to connect before failing.
-_CONNECT_TIMEOUT = 10
+
+# A database that does not answer is an outage (503), not a request that waits without end.
+CONNECT_TIMEOUT_SECONDS = 5
+STATEMENT_TIMEOUT_SECONDS = 10
+# Waiting for a connection of the pool, all of them busy (SQLAlchemy's default is 30 s).
+POOL_TIMEOUT_SECONDS = 5
+# TCP keepalives find a connection whose peer vanished (a dead host, a dropped NAT entry).
+KEEPALIVE_IDLE_SECONDS = 30
+KEEPALIVE_INTERVAL_SECONDS = 10
+KEEPALIVE_PROBES = 3
 
 
 class Database:
@@ -41,8 +50,16 @@ class Database:
             pool_size=5,
             max_overflow=10,
             pool_pre_ping=True,  # survive a database restart between requests
-            connect_args={"timeout": _CONNECT_TIMEOUT},
+            pool_timeout=POOL_TIMEOUT_SECONDS,
+            connect_args={
+                "timeout": CONNECT_TIMEOUT_SECONDS,
+                # asyncpg's own timer also covers a connection that went silent; the server's
+                # cancels the statement on its side.
+                "command_timeout": STATEMENT_TIMEOUT_SECONDS,
+                "server_settings": {"statement_timeout": str(STATEMENT_TIMEOUT_SECONDS * 1000)},
+            },
         )
+        event.listen(self._engine.sync_engine, "connect", _enable_keepalives)
 
     async def open(self) -> None:
         """Check that the database answers; StoreUnavailable says how to reach it if not."""
@@ -81,7 +98,7 @@ async def _in_schema_transaction(database_url: str, work: Callable[[Connection],
     engine = create_async_engine(
         _asyncpg_url(database_url),
         poolclass=NullPool,
-        connect_args={"timeout": _CONNECT_TIMEOUT},
+        connect_args={"timeout": CONNECT_TIMEOUT_SECONDS},
     )
     try:
         async with engine.begin() as connection:
@@ -117,3 +134,16 @@ def _how_to_reach(url: URL, error: OSError | DBAPIError) -> str:
         )
     reason = str(getattr(error, "orig", error)).splitlines()[0]
     return f"Cannot use the PostgreSQL database of DATABASE_URL: {reason}"
+
+
+def _enable_keepalives(dbapi_connection: Any, connection_record: Any) -> None:
+    # asyncpg has no keepalive option; its connection's transport holds the socket.
+    transport = dbapi_connection.driver_connection._transport
+    sock = transport.get_extra_info("socket") if transport is not None else None
+    if sock is None or sock.family not in (socket.AF_INET, socket.AF_INET6):
+        return  # a Unix socket: no TCP, no keepalives
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    if hasattr(socket, "TCP_KEEPIDLE"):  # Linux; other systems keep their defaults
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, KEEPALIVE_IDLE_SECONDS)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, KEEPALIVE_INTERVAL_SECONDS)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, KEEPALIVE_PROBES)
