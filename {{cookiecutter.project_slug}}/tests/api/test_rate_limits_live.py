@@ -11,8 +11,8 @@ import jwt
 import pytest
 
 from support.chatkit_client import ChatKitClient, user_input
-from support.server import free_port
 from support.live_backend import live_backend
+from support.server import free_port
 
 pytestmark = pytest.mark.process
 
