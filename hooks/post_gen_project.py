@@ -16,8 +16,16 @@ PACKAGE = PROJECT / "backend" / ANSWERS["project_slug"]
 PROVIDER_MODULES = PACKAGE / "_providers"
 MODEL_MODULE = PACKAGE / "model.py"
 
-# Store modules and the tests that only make sense with them, by store.
-SQL_STORE = [PACKAGE / "stores" / "sql.py", PROJECT / "tests" / "test_persistence.py"]
+# Store modules and the tests that only make sense with them, by store; the SQL stores come
+# with their migrations.
+SQL_STORE = [
+    PACKAGE / "stores" / "sql.py",
+    PACKAGE / "stores" / "schema.py",
+    PROJECT / "alembic.ini",
+    PROJECT / "backend" / "migrations",
+    PROJECT / "tests" / "test_persistence.py",
+    PROJECT / "tests" / "test_migrations.py",
+]
 STORE_FILES = {
     "memory": [PACKAGE / "stores" / "memory.py"],
     "sqlite": SQL_STORE,
@@ -36,10 +44,17 @@ def select_provider(provider: str) -> None:
 def select_store(store: str) -> None:
     keep = set(STORE_FILES[store])
     for path in {path for paths in STORE_FILES.values() for path in paths} - keep:
-        path.unlink(missing_ok=True)
+        remove(path)
     if store != "memory":
         (DATABASE_MODULES / f"{store}.py").replace(DATABASE_MODULE)
     shutil.rmtree(DATABASE_MODULES)
+
+
+def remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def main() -> None:

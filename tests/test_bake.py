@@ -71,10 +71,22 @@ def test_only_the_chosen_store_is_generated(baked):
     stores = {path.stem for path in (project / "backend").glob("*/stores/**/*.py")}
     requirements = (project / "backend" / "requirements.txt").read_text()
 
-    expected = {"memory"} if answers["store"] == "memory" else {"sql", "database"}
+    expected = {"memory"} if answers["store"] == "memory" else {"sql", "database", "schema"}
     assert stores == {"__init__", "base", "ids", *expected}
     assert ("asyncpg" in requirements) == (answers["store"] == "postgres")
     assert ("sqlalchemy" in requirements) == (answers["store"] != "memory")
+
+
+def test_only_the_sql_stores_come_with_migrations(baked):
+    answers, project = baked
+    migrations = [project / "alembic.ini", project / "backend" / "migrations"]
+    requirements = (project / "backend" / "requirements.txt").read_text()
+    makefile = (project / "Makefile").read_text()
+
+    with_migrations = answers["store"] != "memory"
+    assert [path.exists() for path in migrations] == [with_migrations] * len(migrations)
+    assert ("alembic" in requirements) == with_migrations
+    assert ("migrate:" in makefile) == with_migrations
 
 
 def test_the_port_is_applied(baked):

@@ -568,6 +568,9 @@ def environment(provider_url: str, work: Path) -> dict[str, str]:
             "DATABASE_URL",
             os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"),
         )
+    if STORE != "memory":
+        # The servers start on a new database, so they create its tables, as a container would.
+        env["MIGRATE_ON_START"] = "true"
     return env
 
 

@@ -36,7 +36,7 @@ from benchmark import MESSAGE, PROJECT_ROOT, chatkit_request, environment, fake_
 if TYPE_CHECKING:
     from agents import Agent
 
-    from {{ cookiecutter.project_slug }}.server import AgentChatKitServer
+    from {{ cookiecutter.project_slug }}.chatkit_server import AgentChatKitServer
 
 Turn = Callable[[], Awaitable[None]]
 
@@ -127,11 +127,19 @@ async def cpu_ms_per_turn(turn: Turn, count: int) -> float:
 
 async def measure(rounds: int, turns: int, history: int) -> dict[str, list[float]]:
     # Imported here: the settings read the environment that main() has just set.
-    from {{ cookiecutter.project_slug }}.api import create_app
+    from {{ cookiecutter.project_slug }}.app import create_app
     from {{ cookiecutter.project_slug }}.gc_tuning import tune_gc
     from {{ cookiecutter.project_slug }}.settings import get_settings
+{%- if cookiecutter.store != "memory" %}
+    from {{ cookiecutter.project_slug }}.stores.schema import prepare_schema
+{%- endif %}
 
-    server = create_app(get_settings()).state.server
+    settings = get_settings()
+{%- if cookiecutter.store != "memory" %}
+    if problem := prepare_schema(settings):  # environment() sets MIGRATE_ON_START
+        raise SystemExit(problem)
+{%- endif %}
+    server = create_app(settings).state.server
     await server.store.open()
     try:
         turn_of = await layers(server, history)

@@ -28,6 +28,9 @@ from {{ cookiecutter.project_slug }}.app import create_app
 from {{ cookiecutter.project_slug }}.settings import DEFAULT_MODEL, Settings
 from {{ cookiecutter.project_slug }}.stores import create_store
 from {{ cookiecutter.project_slug }}.stores.base import AppStore
+{%- if cookiecutter.store != "memory" %}
+from {{ cookiecutter.project_slug }}.stores.schema import upgrade
+{%- endif %}
 
 from chatkit_client import ChatKitClient
 from fake_provider import FakeProvider
@@ -77,22 +80,23 @@ async def administer(server: URL, statement: str) -> None:
 
 
 @pytest.fixture
-def database_url() -> Iterator[str]:
+def empty_database_url() -> Iterator[str]:
     with new_database() as url:
         yield url
 
 
 @pytest.fixture(scope="module")
 def server_env(fake_provider_server: FakeProvider) -> Iterator[dict[str, str]]:
-    """Environment for backend processes: one database per test module."""
+    """Environment for backend processes: one migrated database per test module."""
     with new_database() as url:
+        upgrade(url)
         yield {**process_env(fake_provider_server), "DATABASE_URL": url}
 {%- elif cookiecutter.store == "sqlite" %}
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    """A SQLite file in a directory the store has to create."""
+def empty_database_url(tmp_path: Path) -> str:
+    """A SQLite file in a directory the migrations have to create."""
     return f"sqlite:///{tmp_path / 'data' / 'chatkit.db'}"
 
 
@@ -100,9 +104,10 @@ def database_url(tmp_path: Path) -> str:
 def server_env(
     fake_provider_server: FakeProvider, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, str]:
-    """Environment for backend processes: one database file per test module."""
-    path = tmp_path_factory.mktemp("data") / "chatkit.db"
-    return {**process_env(fake_provider_server), "DATABASE_URL": f"sqlite:///{path}"}
+    """Environment for backend processes: one migrated database file per test module."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('data') / 'chatkit.db'}"
+    upgrade(url)
+    return {**process_env(fake_provider_server), "DATABASE_URL": url}
 {%- else %}
 
 
@@ -116,6 +121,15 @@ def database_url() -> None:
 def server_env(fake_provider_server: FakeProvider) -> dict[str, str]:
     """Environment for backend processes."""
     return process_env(fake_provider_server)
+{%- endif %}
+{%- if cookiecutter.store != "memory" %}
+
+
+@pytest.fixture
+def database_url(empty_database_url: str) -> str:
+    """A database at the latest migration, as `make migrate` leaves it."""
+    upgrade(empty_database_url)
+    return empty_database_url
 {%- endif %}
 
 
@@ -143,7 +157,7 @@ def settings(monkeypatch: pytest.MonkeyPatch, database_url: str | None) -> Setti
 
 @pytest.fixture
 async def store(settings: Settings) -> AsyncIterator[AppStore]:
-    """The store this project was generated with, opened on an empty database."""
+    """The store this project was generated with, opened on a database without rows."""
     store = create_store(settings)
     await store.open()
     try:

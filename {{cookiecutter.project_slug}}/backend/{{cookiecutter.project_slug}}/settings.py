@@ -74,6 +74,11 @@ class Settings(BaseSettings):
     # Required, e.g. postgresql://user:password@host:5432/dbname.
     database_url: str
 {%- endif %}
+{%- if cookiecutter.store != "memory" %}
+    # Start-up upgrades the schema to the latest migration (for containers) instead of
+    # refusing to serve a database that is behind it.
+    migrate_on_start: bool = False
+{%- endif %}
 
     history_limit: int = Field(default=30, ge=1, le=500)
     max_body_bytes: int = Field(default=1_000_000, ge=1024)

@@ -10,7 +10,7 @@ class AppStore(FullEntropyIds, Store[RequestContext]):
     """A ChatKit store scoped per user, opened and closed with the app."""
 
     async def open(self) -> None:
-        """Prepare the storage (connect, create tables). Called once at start-up."""
+        """Prepare the storage. Called once at start-up, after any migrations."""
 
     async def close(self) -> None:
         """Release connections. Called once at shutdown."""

@@ -7,12 +7,8 @@ share a `created_at`, so pages are in a total, stable order even under concurren
 The statements are built once, at import, with bound parameters: building them per call cost
 more than running them. Each store method runs its statements in one trip to the database.
 
-`open()` only creates missing tables; change the schema with Alembic:
-
-    alembic init {% if cookiecutter.store == "postgres" %}-t async {% endif %}migrations
-    # then, in migrations/env.py, set target_metadata to this module's metadata
-    alembic revision --autogenerate -m "..."
-    alembic upgrade head
+The tables are made and changed by Alembic's migrations in backend/migrations, never here:
+after changing them, add a revision (see the README's Migrations section).
 """
 
 from collections.abc import Callable
@@ -50,7 +46,7 @@ from ..context import RequestContext
 from .base import AppStore
 from .database import Database, insert
 
-# Constraint names Alembic can refer to in later migrations.
+# Constraint names that migrations can refer to.
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -209,9 +205,6 @@ class SqlStore(AppStore):
 
     def __init__(self, database_url: str) -> None:
         self._database = Database(database_url)
-
-    async def open(self) -> None:
-        await self._database.open(metadata)
 
     async def close(self) -> None:
         await self._database.close()

@@ -3,7 +3,8 @@
 Each store call is one trip to that thread, which runs all of the call's statements. An asyncio
 driver for SQLite (aiosqlite) runs on a thread too, but hops to it and back for every statement,
 fetch and rollback: about twenty hops a turn, which cost more CPU than the queries themselves.
-One thread with one connection is enough, since SQLite writes one at a time anyway.
+One thread with one connection is enough, since SQLite writes one at a time anyway. Migrations
+and the start-up check of the schema get a connection of their own (in_schema_transaction).
 """
 
 import asyncio
@@ -12,11 +13,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy import Connection, MetaData, create_engine, event, make_url
+from sqlalchemy import URL, Connection, create_engine, event, make_url
 from sqlalchemy.dialects.sqlite import insert
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import NullPool, StaticPool
 
-__all__ = ["Database", "insert"]
+__all__ = ["Database", "in_schema_transaction", "insert"]
 
 T = TypeVar("T")
 
@@ -25,13 +26,8 @@ class Database:
     """A SQLite database (a file, or `sqlite://` in memory) and the one thread that uses it."""
 
     def __init__(self, database_url: str) -> None:
-        url = make_url(database_url).set(drivername="sqlite")
-        database = url.database or ""
-        # A plain path gets its directory created; in-memory and file: URI databases do not.
-        plain_path = database not in ("", ":memory:") and not database.startswith("file:")
-        self._directory = Path(database).parent if plain_path else None
         self._engine = create_engine(
-            url,
+            _sqlite_url(database_url),
             # Every write is one statement and commits by itself, so SQLite's write lock is
             # held for that statement only. Under load, writers queued behind a lock held
             # until the event loop got round to a COMMIT ran out of busy_timeout.
@@ -42,12 +38,6 @@ class Database:
         )
         event.listen(self._engine, "connect", _configure_connection)
         self._thread = _new_thread()
-
-    async def open(self, metadata: MetaData) -> None:
-        """Create the tables that are missing."""
-        if self._directory is not None:
-            self._directory.mkdir(parents=True, exist_ok=True)
-        await self.write(lambda connection: _create_tables(connection, metadata))
 
     async def close(self) -> None:
         """Close the connection and end its thread; like an asyncio engine, usable again."""
@@ -80,13 +70,34 @@ def _configure_connection(dbapi_connection, _connection_record) -> None:
     cursor.close()
 
 
-def _create_tables(connection: Connection, metadata: MetaData) -> None:
-    # Several processes starting at once on a new file: one creates the tables, the others
-    # wait for its lock and then find them.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+def in_schema_transaction(database_url: str, work: Callable[[Connection], T]) -> T:
+    """Run `work(connection)` in a transaction that holds the write lock, on a new connection.
+
+    Alembic's migrations and the start-up check run this way. Processes that start at once on
+    one file migrate it one at a time: the others wait for the lock, then find it up to date.
+    A plain path gets its directory created; in-memory and file: URI databases do not.
+    """
+    url = _sqlite_url(database_url)
+    database = url.database or ""
+    if database not in ("", ":memory:") and not database.startswith("file:"):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    # Foreign keys stay off (SQLite's default) here: migrations rebuild a table to alter it,
+    # and dropping the old `threads` would cascade to every item.
+    engine = create_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     try:
-        metadata.create_all(connection)
-    except BaseException:
-        connection.exec_driver_sql("ROLLBACK")
-        raise
-    connection.exec_driver_sql("COMMIT")
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA busy_timeout = 5000")
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            try:
+                result = work(connection)
+            except BaseException:
+                connection.exec_driver_sql("ROLLBACK")
+                raise
+            connection.exec_driver_sql("COMMIT")
+            return result
+    finally:
+        engine.dispose()
+
+
+def _sqlite_url(database_url: str) -> URL:
+    return make_url(database_url).set(drivername="sqlite")
