@@ -9,6 +9,7 @@ from chatkit.types import ErrorCode, ErrorEvent
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response, StreamingResponse
 
+from ...attachments import request_base_url
 from ...chatkit_server import UNSUPPORTED_REQUEST_TYPES
 from ...graceful_shutdown import Turns
 from ...limits import check_message_length
@@ -38,6 +39,7 @@ async def chatkit(
     if chatkit_request.type in UNSUPPORTED_REQUEST_TYPES:
         raise HTTPException(400, f"{chatkit_request.type} is not supported by this backend")
     check_message_length(chatkit_request, settings.max_message_chars)
+    request_base_url.set(str(request.base_url))  # for the links in new attachments
     try:
         result = await server.process_parsed(chatkit_request, context)
         if isinstance(result, StreamingResult):
