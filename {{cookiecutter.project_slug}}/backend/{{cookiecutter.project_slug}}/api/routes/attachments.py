@@ -61,7 +61,7 @@ async def preview(attachment_id: str, token: str, server: ChatKitServerDep) -> R
     # this origin (nosniff stops a browser from guessing HTML in it).
     disposition = "inline" if attachment.mime_type in IMAGE_TYPES else "attachment"
     headers = {
-        "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(attachment.name)}",
+        "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(attachment.name, safe='')}",
         "X-Content-Type-Options": "nosniff",
         "Content-Security-Policy": "default-src 'none'; sandbox",
         "Cache-Control": "private, no-store",
