@@ -21,7 +21,9 @@ async def create(
     return await client.post("attachments.create", name=name, size=size, mime_type=mime_type)
 
 
-async def upload_to(client: ChatKitClient, attachment: dict[str, Any], body: bytes) -> httpx.Response:
+async def upload_to(
+    client: ChatKitClient, attachment: dict[str, Any], body: bytes
+) -> httpx.Response:
     """Send `body` to the attachment's upload link, as the ChatKit client does (no bearer)."""
     descriptor = attachment["upload_descriptor"]
     return await client.http.request(descriptor["method"], descriptor["url"], content=body)

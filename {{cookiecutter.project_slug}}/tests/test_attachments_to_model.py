@@ -24,9 +24,8 @@ async def send_new_thread(chatkit: ChatKitClient, text: str, *attachment_ids: st
 
 
 async def send(chatkit: ChatKitClient, thread_id: str, text: str, *attachment_ids: str) -> None:
-    events = await chatkit.stream(
-        "threads.add_user_message", thread_id=thread_id, input=with_attachments(text, *attachment_ids)
-    )
+    message = with_attachments(text, *attachment_ids)
+    events = await chatkit.stream("threads.add_user_message", thread_id=thread_id, input=message)
     assert not errors(events)
 
 
@@ -68,9 +67,7 @@ async def test_the_next_turn_sends_the_earlier_image_again(
     chatkit: ChatKitClient, fake_provider: FakeProvider
 ):
     image = png(2_000)
-    thread_id = await send_new_thread(
-        chatkit, "Look", (await uploaded(chatkit, image))["id"]
-    )
+    thread_id = await send_new_thread(chatkit, "Look", (await uploaded(chatkit, image))["id"])
 
     await send(chatkit, thread_id, "And the colours?")
 
