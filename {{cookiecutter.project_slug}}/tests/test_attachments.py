@@ -129,6 +129,12 @@ async def test_a_type_the_model_cannot_read_is_refused_with_415(alice: ChatKitCl
     assert response.status_code == 415
 
 
+async def test_a_file_name_longer_than_255_characters_is_refused(alice: ChatKitClient):
+    response = await create(alice, "a" * 252 + ".png", 1_000)
+
+    assert response.status_code == 400
+
+
 async def test_a_file_over_the_size_limit_is_refused_with_413(alice: ChatKitClient):
     response = await create(alice, "huge.png", 10_000_001)
 
@@ -193,6 +199,16 @@ async def test_one_attachments_upload_token_does_not_open_another(alice: ChatKit
     token = first["upload_descriptor"]["url"].partition("?")[2]
 
     response = await alice.http.post(f"/attachments/{second['id']}/upload?{token}", content=png())
+
+    assert response.status_code == 403
+
+
+async def test_a_token_with_non_ascii_characters_gets_403(alice: ChatKitClient):
+    attachment = (await create(alice, "photo.png", 1_000)).json()
+
+    response = await alice.http.post(
+        f"/attachments/{attachment['id']}/upload", params={"token": "é.é"}, content=png()
+    )
 
     assert response.status_code == 403
 

@@ -49,6 +49,9 @@ SIGNATURES: dict[str, tuple[bytes, ...]] = {
 
 Purpose = Literal["upload", "preview"]
 
+# File names are shown and sent to the model, and go into a header when served.
+MAX_NAME_CHARS = 255
+
 # The origin of the request being served, for the absolute links ChatKit needs; the ChatKit
 # route sets it (behind a proxy, run uvicorn with --proxy-headers so it is the public one).
 request_base_url: ContextVar[str] = ContextVar("request_base_url", default="http://localhost/")
@@ -92,7 +95,8 @@ class Signer:
     def verify(self, token: str, purpose: Purpose, attachment_id: str) -> Grant | None:
         """The grant in `token` if it is genuine, unexpired and for this purpose and attachment."""
         payload, _, mac = token.partition(".")
-        if not hmac.compare_digest(mac, self._mac(payload)):
+        # As bytes: compare_digest refuses str with non-ASCII characters, which anyone can send.
+        if not hmac.compare_digest(mac.encode(), self._mac(payload).encode()):
             return None
         try:
             claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
@@ -184,6 +188,8 @@ class SignedUploadAttachmentStore(AttachmentStore[RequestContext]):
         return f"{request_base_url.get()}{path}?token={token}"
 
     def _check_type_and_size(self, input: AttachmentCreateParams) -> None:
+        if not 0 < len(input.name) <= MAX_NAME_CHARS:
+            raise AttachmentRefused(400, f"A file name must have 1 to {MAX_NAME_CHARS} characters")
         if input.mime_type not in self.settings.attachment_mime_types:
             allowed = ", ".join(sorted(self.settings.attachment_mime_types))
             raise AttachmentRefused(415, f"{input.mime_type} is not accepted; send {allowed}")
