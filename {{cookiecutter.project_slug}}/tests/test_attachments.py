@@ -171,6 +171,15 @@ async def test_a_png_that_is_really_html_gets_415(alice: ChatKitClient):
     assert (await alice.http.get(attachment["preview_url"])).status_code == 404
 
 
+async def test_a_text_file_that_is_not_utf8_gets_415(alice: ChatKitClient):
+    latin1 = "café".encode("latin-1")
+    attachment = (await create(alice, "notes.txt", len(latin1), "text/plain")).json()
+
+    response = await upload_to(alice, attachment, latin1)
+
+    assert response.status_code == 415
+
+
 async def test_a_replayed_upload_token_gets_403(alice: ChatKitClient):
     content = png()
     attachment = await uploaded(alice, content)
