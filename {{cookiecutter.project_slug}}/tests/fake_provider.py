@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import json
 import logging
 import signal
@@ -232,6 +233,60 @@ _TRANSCRIPTS = {
 }
 
 
+# --- images and files (each provider's own parts) ---
+
+Media = tuple[str, bytes]
+
+
+def _data_url(url: Any) -> Media | None:
+    """``(mime type, bytes)`` of a ``data:<type>;base64,...`` URL."""
+    if not isinstance(url, str) or not url.startswith("data:"):
+        return None
+    header, _, data = url.partition(",")
+    return header.removeprefix("data:").removesuffix(";base64"), base64.b64decode(data)
+
+
+def _openai_media(body: dict[str, Any]) -> list[Media]:
+    out: list[Media] = []
+    for message in body.get("messages") or []:
+        content = message.get("content")
+        for part in content if isinstance(content, list) else []:
+            if part.get("type") == "image_url":
+                media = _data_url((part.get("image_url") or {}).get("url"))
+            elif part.get("type") == "file":
+                media = _data_url((part.get("file") or {}).get("file_data"))
+            else:
+                continue
+            if media:
+                out.append(media)
+    return out
+
+
+def _anthropic_media(body: dict[str, Any]) -> list[Media]:
+    out: list[Media] = []
+    for message in body.get("messages") or []:
+        content = message.get("content")
+        for block in content if isinstance(content, list) else []:
+            source = block.get("source") or {}
+            if block.get("type") in ("image", "document") and source.get("type") == "base64":
+                out.append((source.get("media_type"), base64.b64decode(source.get("data", ""))))
+    return out
+
+
+def _gemini_media(body: dict[str, Any]) -> list[Media]:
+    out: list[Media] = []
+    for content in body.get("contents") or []:
+        for part in content.get("parts") or []:
+            inline = part.get("inline_data") or part.get("inlineData")
+            if inline:
+                mime_type = inline.get("mime_type") or inline.get("mimeType")
+                out.append((mime_type, base64.b64decode(inline.get("data", ""))))
+    return out
+
+
+_MEDIA = {"openai": _openai_media, "anthropic": _anthropic_media, "gemini": _gemini_media}
+
+
 @dataclass(frozen=True)
 class RecordedRequest:
     """One request that reached a provider endpoint; ``body`` is None if it was not JSON."""
@@ -255,6 +310,13 @@ class RecordedRequest:
         if not isinstance(self.body, dict):
             return []
         return _TRANSCRIPTS[self.provider](self.body)
+
+    @property
+    def media(self) -> list[Media]:
+        """``(mime type, bytes)`` of every image and file part, in order, decoded."""
+        if not isinstance(self.body, dict):
+            return []
+        return _MEDIA[self.provider](self.body)
 
     @property
     def tool_names(self) -> list[str]:

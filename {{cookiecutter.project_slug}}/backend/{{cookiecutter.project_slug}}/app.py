@@ -18,7 +18,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 {%- endif %}
 
 from .agent import build_agent
-from .api.routes import chat_page, chatkit, debug, health
+from .api.routes import attachments, chat_page, chatkit, debug, health
+from .attachments import AttachmentRefused, SignedUploadAttachmentStore, signer_for
 from .auth import LoopbackOnlyMiddleware, token_verifier, warn_if_unauthenticated
 from .chatkit_server import AgentChatKitServer
 from .cross_site import OriginGuardMiddleware, allowed_hosts
@@ -51,8 +52,13 @@ def create_app(settings: Settings) -> FastAPI:
     configure_tracing(settings)
     log_model_calls()
     store = create_store(settings)
+    attachment_store = SignedUploadAttachmentStore(store, settings, signer_for(settings))
     server = AgentChatKitServer(
-        store, build_agent(settings), settings.history_limit, build_titler(settings)
+        store,
+        build_agent(settings),
+        settings.history_limit,
+        attachment_store,
+        build_titler(settings),
     )
     turns = Turns()
 
@@ -84,12 +90,14 @@ def create_app(settings: Settings) -> FastAPI:
     add_middleware(app, settings)
     app.add_exception_handler(ValidationError, invalid_request)
     app.add_exception_handler(NotFoundError, not_found)
+    app.add_exception_handler(AttachmentRefused, attachment_refused)
 {%- if cookiecutter.store != "memory" %}
     for error in STORE_UNAVAILABLE:
         app.add_exception_handler(error, store_unavailable)
 {%- endif %}
     app.include_router(health.router)
     app.include_router(chatkit.router)
+    app.include_router(attachments.router)
     if settings.debug_endpoints:
         app.include_router(debug.router)
     if settings.serves_chat_page:
@@ -125,6 +133,9 @@ async def invalid_request(request: Request, error: ValidationError) -> JSONRespo
 async def not_found(request: Request, error: NotFoundError) -> JSONResponse:
     return JSONResponse({"detail": str(error) or "Not found"}, status_code=404)
 
+
+async def attachment_refused(request: Request, error: AttachmentRefused) -> JSONResponse:
+    return JSONResponse({"detail": str(error)}, status_code=error.status)
 {%- if cookiecutter.store != "memory" %}
 
 

@@ -24,12 +24,14 @@ from chatkit.types import (
 )
 from pydantic import TypeAdapter
 
+from .attachments import SignedUploadAttachmentStore
 from .context import RequestContext
 from .converter import ChatCompletionsConverter
 from .logs import annotate_request
 from .placeholder_ids import remap_placeholder_ids
 from .request_log import log_cancelled_calls, track_model_calls
 from .stores import AppStore
+from .stores.base import declared_size
 from .titles import ThreadTitler
 
 logger = logging.getLogger(__name__)
@@ -37,12 +39,10 @@ logger = logging.getLogger(__name__)
 # Upstream builds this adapter on every request, which costs milliseconds; build it once.
 CHATKIT_REQUEST = TypeAdapter(ChatKitReq)
 
-# Request types this backend does not serve (it has no attachment store, no transcription and
-# no widget actions). Remove a type from here when you implement it.
+# Request types this backend does not serve (it has no transcription and no widget actions).
+# Remove a type from here when you implement it.
 UNSUPPORTED_REQUEST_TYPES = frozenset(
     {
-        "attachments.create",
-        "attachments.delete",
         "input.transcribe",
         "threads.custom_action",
         "threads.sync_custom_action",
@@ -64,7 +64,8 @@ CANCELLED_SAVE_SECONDS = 5.0
 class AgentChatKitServer(ChatKitServer[RequestContext]):
     """Answers every user message with `agent`, given the last `history_limit` thread items.
 
-    With a `titler`, an untitled thread gets a title after the reply.
+    With a `titler`, an untitled thread gets a title after the reply. The `attachments` store
+    sets the limits on attachments; their bytes go to the model within its history budget.
     """
 
     def __init__(
@@ -72,14 +73,15 @@ class AgentChatKitServer(ChatKitServer[RequestContext]):
         store: AppStore,
         agent: Agent,
         history_limit: int,
+        attachments: SignedUploadAttachmentStore,
         titler: ThreadTitler | None = None,
     ) -> None:
-        super().__init__(store)
+        super().__init__(store, attachments)
         self.store: AppStore = store
         self.agent = agent
         self.history_limit = history_limit
+        self.attachments = attachments
         self.titler = titler
-        self.converter = ChatCompletionsConverter()
 
     def parse_request(self, body: str | bytes) -> ChatKitReq:
         """Validate a raw request body; raises pydantic.ValidationError."""
@@ -95,6 +97,7 @@ class AgentChatKitServer(ChatKitServer[RequestContext]):
     ) -> StreamingResult | NonStreamingResult:
         """`ChatKitServer.process` for a request that is already validated."""
         check_params(request.params)
+        await self.check_attachments(request.params, context)
         if isinstance(request, ThreadsRetryAfterItemReq):
             # Upstream answers an unknown item with an empty stream; make it a NotFoundError.
             await self.store.load_item(request.params.thread_id, request.params.item_id, context)
@@ -170,6 +173,22 @@ class AgentChatKitServer(ChatKitServer[RequestContext]):
         if scope.cancelled_caught:
             logger.error("Could not save the cancelled turn of thread %s in time", thread.id)
 
+    async def check_attachments(self, params: object, context: RequestContext) -> None:
+        """Refuse a message's attachments before ChatKit stores anything of it.
+
+        Each must be the user's own (else NotFoundError, 404), fully uploaded and not yet sent.
+        """
+        attachment_ids = getattr(getattr(params, "input", None), "attachments", None) or []
+        limit = self.attachments.settings.attachment_max_per_message
+        if len(attachment_ids) > limit:
+            raise ValueError(f"A message can have at most {limit} attachments")
+        for attachment_id in attachment_ids:
+            attachment = await self.store.load_attachment(attachment_id, context)
+            if attachment.upload_descriptor is not None:
+                raise ValueError(f"Attachment {attachment_id} has not been uploaded")
+            if attachment.thread_id is not None:
+                raise ValueError(f"Attachment {attachment_id} belongs to a sent message")
+
     async def agent_input(
         self, thread: ThreadMetadata, context: RequestContext
     ) -> list[TResponseInputItem]:
@@ -177,7 +196,31 @@ class AgentChatKitServer(ChatKitServer[RequestContext]):
         page = await self.store.load_thread_items(
             thread.id, None, self.history_limit, "desc", context
         )
-        return await self.converter.to_agent_input(start_at_user_message(page.data[::-1]))
+        history = start_at_user_message(page.data[::-1])
+        contents = await self.attachment_contents(history, context)
+        return await ChatCompletionsConverter(contents).to_agent_input(history)
+
+    async def attachment_contents(
+        self, history: list[ThreadItem], context: RequestContext
+    ) -> dict[str, bytes]:
+        """The bytes of the attachments the model is sent, by id, newest message first.
+
+        The newest message's are always sent; earlier ones while they fit in the history
+        budget, so a long thread does not resend megabytes every turn.
+        """
+        budget = self.attachments.settings.attachment_history_bytes
+        messages = [item for item in reversed(history) if isinstance(item, UserMessageItem)]
+        contents: dict[str, bytes] = {}
+        for index, message in enumerate(messages):
+            for attachment in message.attachments:
+                if index > 0:
+                    if declared_size(attachment) > budget:
+                        continue
+                    budget -= declared_size(attachment)
+                content = await self.store.load_attachment_content(attachment.id, context)
+                if content is not None:
+                    contents[attachment.id] = content
+        return contents
 
 
 def check_params(params: object) -> None:
@@ -186,9 +229,6 @@ def check_params(params: object) -> None:
     if limit is not None and not 0 <= limit <= MAX_PAGE_SIZE:
         # The stores pass it on to SQL, where a huge one overflows and -1 means "all".
         raise ValueError(f"limit must be between 0 and {MAX_PAGE_SIZE}")
-    if getattr(getattr(params, "input", None), "attachments", None):
-        # No attachment store: ChatKit would create the thread, then fail on the attachment.
-        raise ValueError("attachments are not supported by this backend")
     ids = [getattr(params, name, None) for name in ID_FIELDS]
     ids += getattr(params, "item_ids", None) or []
     if any("\x00" in value for value in ids if isinstance(value, str)):

@@ -1,9 +1,17 @@
 """Thread history to agent input, in a form the chat-completions path (LiteLLM) accepts."""
 
+import base64
+from collections.abc import Mapping
+
 from agents import TResponseInputItem
 from chatkit.agents import ThreadItemConverter
-from chatkit.types import AssistantMessageItem, UserMessageTagContent
-from openai.types.responses import ResponseInputContentParam, ResponseInputTextParam
+from chatkit.types import AssistantMessageItem, Attachment, UserMessageTagContent
+from openai.types.responses import (
+    ResponseInputContentParam,
+    ResponseInputFileParam,
+    ResponseInputImageParam,
+    ResponseInputTextParam,
+)
 
 
 class ChatCompletionsConverter(ThreadItemConverter):
@@ -13,7 +21,14 @@ class ChatCompletionsConverter(ThreadItemConverter):
     SDK's chat-completions converter, which LitellmModel goes through, rejects those with
     `UserError: Unknown content`, so every turn after the first would fail. String content is
     accepted by both the chat-completions and the Responses paths.
+
+    Attachments go as image, file (PDF) or text parts, with their bytes from `contents` (by
+    attachment id); one without bytes there, beyond the turn's budget, goes as a short note.
+    LiteLLM turns image and file parts into each provider's own.
     """
+
+    def __init__(self, contents: Mapping[str, bytes] | None = None) -> None:
+        self.contents = contents or {}
 
     async def assistant_message_to_input(self, item: AssistantMessageItem) -> TResponseInputItem:
         return {
@@ -26,3 +41,23 @@ class ChatCompletionsConverter(ThreadItemConverter):
         # ChatKit's default raises, which fails the turn, and every later one in the thread.
         # Describe what your app's tags mean here (tag.data holds what the front end attached).
         return ResponseInputTextParam(type="input_text", text=f"@{tag.text} (id {tag.id})")
+
+    async def attachment_to_message_content(
+        self, attachment: Attachment
+    ) -> ResponseInputContentParam:
+        content = self.contents.get(attachment.id)
+        kind = "image" if attachment.type == "image" else "file"
+        if content is None:
+            return ResponseInputTextParam(type="input_text", text=f"[{kind}: {attachment.name}]")
+        data_url = f"data:{attachment.mime_type};base64,{base64.b64encode(content).decode()}"
+        if kind == "image":
+            return ResponseInputImageParam(type="input_image", image_url=data_url, detail="auto")
+        if attachment.mime_type == "application/pdf":
+            return ResponseInputFileParam(
+                type="input_file", file_data=data_url, filename=attachment.name
+            )
+        # Text types (attachments.create accepts no others); the name says where it ends.
+        text = content.decode("utf-8", errors="replace")
+        return ResponseInputTextParam(
+            type="input_text", text=f"[file: {attachment.name}]\n{text}\n[end of {attachment.name}]"
+        )

@@ -23,6 +23,18 @@ DATABASE_EXAMPLE = "sqlite:///path/to/chatkit.db"
 DATABASE_SCHEMES = ("postgresql", "postgres")
 DATABASE_EXAMPLE = "postgresql://user:password@host:5432/db"
 {%- endif %}
+# The attachment types converter.py can send the model: images, PDFs and text.
+SENDABLE_MIME_TYPES = (
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "application/pdf",
+    "text/plain",
+    "text/markdown",
+    "text/csv",
+    "application/json",
+)
 
 
 def prepare_environment() -> None:
@@ -140,6 +152,23 @@ class Settings(BaseSettings):
     # How long a title may take, retries included; the stream ends without one after that.
     title_timeout_seconds: float = Field(default=10.0, gt=0)
 
+    # Attachments (attachments.py): limits, the links' lifetimes and what the model is sent.
+    attachment_max_bytes: int = Field(default=10_000_000, ge=1)
+    attachment_max_per_message: int = Field(default=4, ge=0)
+    attachment_max_bytes_per_user: int = Field(default=200_000_000, ge=0)
+    # Some or all of SENDABLE_MIME_TYPES.
+    attachment_mime_types: Annotated[list[str], NoDecode] = list(SENDABLE_MIME_TYPES)
+    # Earlier messages' attachments are re-sent to the model up to this many bytes per turn;
+    # older ones become a note such as "[image: photo.png]".
+    attachment_history_bytes: int = Field(default=20_000_000, ge=0)
+    # An upload never sent in a message is deleted after this long.
+    attachment_unsent_ttl_seconds: int = Field(default=86_400, ge=60)
+    attachment_upload_token_seconds: int = Field(default=300, ge=1)
+    attachment_preview_seconds: int = Field(default=3_600, ge=1)
+    # Signs upload and preview links; set the same one on every replica. Unset: a random key
+    # per process, so links die with it.
+    attachment_signing_secret: SecretStr | None = None
+
     # The development chat page at GET / (chat_page.py). By default served with AUTH_MODE=none
     # only: with jwt it is usually the real front end's job.
     chat_page: bool | None = None
@@ -159,7 +188,7 @@ class Settings(BaseSettings):
         return url
 {%- endif %}
 
-    @field_validator("cors_origins", "allowed_hosts", mode="before")
+    @field_validator("cors_origins", "allowed_hosts", "attachment_mime_types", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
@@ -201,12 +230,29 @@ class Settings(BaseSettings):
         "chat_page",
         "rate_limit_turns",
         "rate_limit_requests",
+        "attachment_signing_secret",
         mode="before",
     )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         # An uncommented but empty line in .env (AUTH_JWT_AUDIENCE=) means "not set".
         return None if value == "" else value
+
+    @field_validator("attachment_mime_types")
+    @classmethod
+    def _sendable_types(cls, mime_types: list[str]) -> list[str]:
+        unknown = sorted(set(mime_types) - set(SENDABLE_MIME_TYPES))
+        if unknown:
+            raise ValueError(f"the model cannot be sent {', '.join(unknown)}")
+        return mime_types
+
+    @field_validator("attachment_signing_secret")
+    @classmethod
+    def _long_signing_secret(cls, secret: SecretStr | None) -> SecretStr | None:
+        # Links carry HMACs of known claims: a short key could be found offline.
+        if secret is not None and len(secret.get_secret_value().encode()) < 32:
+            raise ValueError("ATTACHMENT_SIGNING_SECRET must be at least 32 bytes")
+        return secret
 
     @field_validator("auth_jwt_secret")
     @classmethod

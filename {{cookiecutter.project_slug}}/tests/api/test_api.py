@@ -161,8 +161,6 @@ async def test_a_tool_output_with_no_pending_tool_call_gets_400(chatkit: ChatKit
 @pytest.mark.parametrize(
     "body",
     [
-        request("attachments.create", name="a.png", size=1, mime_type="image/png"),
-        request("attachments.delete", attachment_id="atc_1"),
         request("input.transcribe", audio_base64="", mime_type="audio/webm"),
         request("threads.custom_action", thread_id="thr_1", action={"type": "x", "payload": {}}),
     ],

@@ -268,14 +268,14 @@ async def test_an_id_with_a_nul_character_gets_400(chatkit: ChatKitClient):
     assert response.status_code == 400
 
 
-async def test_a_message_with_attachments_gets_400_and_leaves_no_empty_thread(
+async def test_a_message_with_an_unknown_attachment_gets_404_and_leaves_no_empty_thread(
     chatkit: ChatKitClient,
 ):
     message = {**user_input("see attached"), "attachments": ["atc_1"]}
 
     response = await chatkit.post("threads.create", input=message)
 
-    assert response.status_code == 400
+    assert response.status_code == 404
     assert (await chatkit.post("threads.list")).json()["data"] == []
 
 

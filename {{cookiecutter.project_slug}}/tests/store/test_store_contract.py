@@ -536,6 +536,7 @@ async def test_saved_attachments_load_back_unchanged(store: AppStore):
 
 
 async def test_saving_an_attachment_again_updates_it(store: AppStore):
+    await store.save_thread(thread(), ALICE)
     await store.save_attachment(attachment(), ALICE)
 
     await store.save_attachment(attachment(thread_id=THREAD), ALICE)

@@ -9,7 +9,7 @@ from chatkit.store import NotFoundError
 from chatkit.types import Attachment, Page, Thread, ThreadItem, ThreadMetadata
 
 from ..context import RequestContext
-from .base import AppStore
+from .base import AppStore, declared_size
 
 
 @dataclass
@@ -18,6 +18,14 @@ class _Entry:
 
     seq: int
     value: ThreadMetadata | ThreadItem
+
+
+@dataclass
+class _AttachmentRecord:
+    owner: str
+    attachment: Attachment
+    created_at: datetime = field(default_factory=datetime.now)
+    content: bytes | None = None
 
 
 @dataclass
@@ -56,7 +64,7 @@ class MemoryStore(AppStore):
 
     def __init__(self) -> None:
         self._threads: dict[str, _ThreadRecord] = {}
-        self._attachments: dict[str, tuple[str, Attachment]] = {}
+        self._attachments: dict[str, _AttachmentRecord] = {}
         self._seq = count()
 
     def _record(self, thread_id: str, context: RequestContext) -> _ThreadRecord:
@@ -91,6 +99,9 @@ class MemoryStore(AppStore):
     async def delete_thread(self, thread_id: str, context: RequestContext) -> None:
         self._record(thread_id, context)
         del self._threads[thread_id]
+        for attachment_id, record in list(self._attachments.items()):
+            if record.attachment.thread_id == thread_id:
+                del self._attachments[attachment_id]
 
     async def load_thread_items(
         self,
@@ -128,18 +139,55 @@ class MemoryStore(AppStore):
         # Idempotent: ChatKit removes items that were streamed but never saved.
         self._record(thread_id, context).items.pop(item_id, None)
 
+    def _attachment(self, attachment_id: str, context: RequestContext) -> _AttachmentRecord:
+        record = self._attachments.get(attachment_id)
+        if record is None or record.owner != context.user_id:
+            raise NotFoundError(f"Attachment {attachment_id} not found")
+        return record
+
     async def save_attachment(self, attachment: Attachment, context: RequestContext) -> None:
-        owner, _ = self._attachments.get(attachment.id, (context.user_id, attachment))
-        if owner != context.user_id:
-            raise NotFoundError(f"Attachment {attachment.id} not found")
-        self._attachments[attachment.id] = (owner, attachment.model_copy(deep=True))
+        if attachment.thread_id is not None:
+            self._record(attachment.thread_id, context)  # it goes with the thread, so must exist
+        stored = attachment.model_copy(deep=True)
+        if attachment.id not in self._attachments:
+            self._attachments[attachment.id] = _AttachmentRecord(context.user_id, stored)
+            return
+        self._attachment(attachment.id, context).attachment = stored
 
     async def load_attachment(self, attachment_id: str, context: RequestContext) -> Attachment:
-        owner, attachment = self._attachments.get(attachment_id, (None, None))
-        if attachment is None or owner != context.user_id:
-            raise NotFoundError(f"Attachment {attachment_id} not found")
-        return attachment.model_copy(deep=True)
+        return self._attachment(attachment_id, context).attachment.model_copy(deep=True)
 
     async def delete_attachment(self, attachment_id: str, context: RequestContext) -> None:
-        await self.load_attachment(attachment_id, context)
+        self._attachment(attachment_id, context)
         del self._attachments[attachment_id]
+
+    async def save_attachment_content(
+        self, attachment: Attachment, content: bytes, context: RequestContext
+    ) -> bool:
+        record = self._attachment(attachment.id, context)
+        if record.content is not None:
+            return False
+        record.attachment, record.content = attachment.model_copy(deep=True), content
+        return True
+
+    async def load_attachment_content(
+        self, attachment_id: str, context: RequestContext
+    ) -> bytes | None:
+        return self._attachment(attachment_id, context).content
+
+    async def attachment_bytes_used(self, context: RequestContext) -> int:
+        return sum(
+            declared_size(record.attachment)
+            for record in self._attachments.values()
+            if record.owner == context.user_id
+        )
+
+    async def delete_unsent_attachments(self, created_before: datetime) -> int:
+        expired = [
+            attachment_id
+            for attachment_id, record in self._attachments.items()
+            if record.attachment.thread_id is None and record.created_at < created_before
+        ]
+        for attachment_id in expired:
+            del self._attachments[attachment_id]
+        return len(expired)

@@ -27,6 +27,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Row,
     Select,
@@ -36,14 +37,16 @@ from sqlalchemy import (
     UniqueConstraint,
     bindparam,
     delete,
+    func,
     select,
     text,
     tuple_,
+    update,
 )
 from sqlalchemy.exc import IntegrityError
 
 from ..context import RequestContext
-from .base import AppStore
+from .base import AppStore, declared_size
 from .database import Database, insert
 
 # Constraint names that migrations can refer to.
@@ -83,12 +86,23 @@ items = Table(
     Index(None, "thread_id", "created_at", "seq"),
 )
 
+# An attachment's bytes are in its row (`content`, NULL until uploaded), so replicas share them
+# without a shared disk; `size` is the size declared at creation, counted against the quota.
+# `thread_id` is set once a message holding the attachment is sent, and deleting the thread
+# deletes the row; rows still without one expire (see delete_unsent_attachments).
 attachments = Table(
     "attachments",
     metadata,
     Column("id", String, primary_key=True),
     Column("user_id", String, nullable=False),
+    Column("thread_id", String, ForeignKey("threads.id", ondelete="CASCADE"), nullable=True),
+    Column("created_at", DateTime, nullable=False),
+    Column("size", BigInteger, nullable=False),
     Column("data", Text, nullable=False),
+    Column("content", LargeBinary, nullable=True),
+    Index(None, "user_id"),
+    Index(None, "thread_id"),
+    Index(None, "created_at"),
 )
 
 _ITEM: TypeAdapter[ThreadItem] = TypeAdapter(ThreadItem)
@@ -145,12 +159,36 @@ _SAVE_ITEM = _new_item.on_conflict_do_update(
 _LOAD_ATTACHMENT = select(attachments.c.data).where(_OWN_ATTACHMENT)
 _DELETE_ATTACHMENT = delete(attachments).where(_OWN_ATTACHMENT)
 _new_attachment = insert(attachments).values(
-    id=bindparam("attachment_id"), user_id=bindparam("user_id"), data=bindparam("data")
+    id=bindparam("attachment_id"),
+    user_id=bindparam("user_id"),
+    thread_id=bindparam("thread_id"),
+    created_at=bindparam("created_at"),
+    size=bindparam("size"),
+    data=bindparam("data"),
 )
 _SAVE_ATTACHMENT = _new_attachment.on_conflict_do_update(
     index_elements=[attachments.c.id],
-    set_={"data": _new_attachment.excluded.data},
+    set_={"thread_id": _new_attachment.excluded.thread_id, "data": _new_attachment.excluded.data},
     where=attachments.c.user_id == _new_attachment.excluded.user_id,
+)
+# Only the first upload is stored: a replayed one changes nothing. (An UPDATE's parameters
+# cannot share a column's name, hence "owner_id".)
+_SAVE_CONTENT = (
+    update(attachments)
+    .where(
+        attachments.c.id == bindparam("attachment_id"),
+        attachments.c.user_id == bindparam("owner_id"),
+        attachments.c.content.is_(None),
+    )
+    .values(data=bindparam("new_data"), content=bindparam("new_content"))
+)
+_FIND_ATTACHMENT = select(attachments.c.id).where(_OWN_ATTACHMENT)
+_LOAD_CONTENT = select(attachments.c.id, attachments.c.content).where(_OWN_ATTACHMENT)
+_BYTES_USED = select(func.coalesce(func.sum(attachments.c.size), 0)).where(
+    attachments.c.user_id == bindparam("user_id")
+)
+_DELETE_UNSENT = delete(attachments).where(
+    attachments.c.thread_id.is_(None), attachments.c.created_at < bindparam("created_before")
 )
 
 
@@ -329,9 +367,16 @@ class SqlStore(AppStore):
         row = {
             "attachment_id": attachment.id,
             "user_id": context.user_id,
+            "thread_id": attachment.thread_id,
+            "created_at": _sort_time(datetime.now()),
+            "size": declared_size(attachment),
             "data": _ATTACHMENT.dump_json(attachment).decode(),
         }
-        if await self._database.write(_rowcount(_SAVE_ATTACHMENT, row)) == 0:
+        try:
+            saved = await self._database.write(_rowcount(_SAVE_ATTACHMENT, row))
+        except IntegrityError as error:  # its thread is gone
+            raise NotFoundError(f"Thread {attachment.thread_id} not found") from error
+        if saved == 0:
             raise NotFoundError(f"Attachment {attachment.id} not found")
 
     async def load_attachment(self, attachment_id: str, context: RequestContext) -> Attachment:
@@ -345,6 +390,44 @@ class SqlStore(AppStore):
         attachment = {"attachment_id": attachment_id, "user_id": context.user_id}
         if await self._database.write(_rowcount(_DELETE_ATTACHMENT, attachment)) == 0:
             raise NotFoundError(f"Attachment {attachment_id} not found")
+
+    async def save_attachment_content(
+        self, attachment: Attachment, content: bytes, context: RequestContext
+    ) -> bool:
+        row = {
+            "attachment_id": attachment.id,
+            "user_id": context.user_id,
+            "owner_id": context.user_id,
+            "new_data": _ATTACHMENT.dump_json(attachment).decode(),
+            "new_content": content,
+        }
+
+        def save(connection: Connection) -> bool:
+            if connection.execute(_SAVE_CONTENT, row).rowcount:
+                return True
+            if connection.scalar(_FIND_ATTACHMENT, row) is None:
+                raise NotFoundError(f"Attachment {attachment.id} not found")
+            return False
+
+        return await self._database.write(save)
+
+    async def load_attachment_content(
+        self, attachment_id: str, context: RequestContext
+    ) -> bytes | None:
+        attachment = {"attachment_id": attachment_id, "user_id": context.user_id}
+        row = await self._database.read(
+            lambda connection: connection.execute(_LOAD_CONTENT, attachment).first()
+        )
+        if row is None:
+            raise NotFoundError(f"Attachment {attachment_id} not found")
+        return row.content
+
+    async def attachment_bytes_used(self, context: RequestContext) -> int:
+        return int(await self._database.read(_scalar(_BYTES_USED, {"user_id": context.user_id})))
+
+    async def delete_unsent_attachments(self, created_before: datetime) -> int:
+        cutoff = {"created_before": _sort_time(created_before)}
+        return await self._database.write(_rowcount(_DELETE_UNSENT, cutoff))
 
 
 def _sort_time(value: datetime) -> datetime:

@@ -9,6 +9,7 @@ from chatkit.types import ErrorCode, ErrorEvent
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response, StreamingResponse
 
+from ...attachments import request_base_url
 from ...chatkit_server import UNSUPPORTED_REQUEST_TYPES
 from ...graceful_shutdown import Turns
 from ...logs import annotate_request
@@ -51,6 +52,7 @@ async def chatkit(
     clamp_page_size(chatkit_request, settings)
     if chatkit_request.type in TURN_REQUEST_TYPES:
         await limits.take_turn(context.user_id)
+    request_base_url.set(str(request.base_url))  # for the links in new attachments
     try:
         result = await server.process_parsed(chatkit_request, context)
         if isinstance(result, StreamingResult):
