@@ -7,10 +7,10 @@ import httpx
 import jwt
 import pytest
 
+from fake_provider import FakeProvider
 from support.attachment_client import png, uploaded, with_attachments
 from support.chatkit_client import ChatKitClient, errors
 from support.server import running_server
-from fake_provider import FakeProvider
 
 pytestmark = pytest.mark.process
 

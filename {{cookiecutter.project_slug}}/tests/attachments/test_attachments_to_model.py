@@ -4,9 +4,9 @@ import pytest
 
 from {{ cookiecutter.project_slug }}.settings import Settings
 
+from fake_provider import FakeProvider
 from support.attachment_client import png, uploaded, with_attachments
 from support.chatkit_client import ChatKitClient, errors
-from fake_provider import FakeProvider
 
 PDF = b"%PDF-1.7\n" + bytes(range(256)) + b"\n%%EOF\n"
 
