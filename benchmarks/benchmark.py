@@ -52,6 +52,8 @@ MESSAGE = "Tell me, in a few words, what a benchmark measures and what it cannot
 MIB = 1024 * 1024
 TICKS = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
+# A start takes seconds here, but much longer on a machine busy with other work.
+STARTUP_TIMEOUT_S = 180
 
 
 @dataclass(frozen=True)
@@ -219,7 +221,7 @@ def serve(launch: Launch, log: Path, workers: int = 1) -> Iterator[Server]:
 
 def wait_until_healthy(url: str, process: subprocess.Popen, log: Path, workers: int) -> None:
     # /health answers as soon as one worker is up; connections made then would all go to it.
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"the server exited with {process.returncode}:\n{tail(log)}")
@@ -232,7 +234,7 @@ def wait_until_healthy(url: str, process: subprocess.Popen, log: Path, workers: 
         except httpx.TransportError:
             pass
         time.sleep(0.01)
-    raise TimeoutError(f"{url} did not answer /health in 60 s:\n{tail(log)}")
+    raise TimeoutError(f"{url} did not answer /health in {STARTUP_TIMEOUT_S} s:\n{tail(log)}")
 
 
 def tail(log: Path) -> str:
@@ -297,7 +299,9 @@ class Target:
         self.name = name
         self.session = aiohttp.ClientSession(
             url,
-            connector=aiohttp.TCPConnector(limit=0),
+            # Idle connections are dropped before uvicorn's keep-alive (5 s) ends them: on a
+            # busy machine a connection the server had just closed was sometimes reused.
+            connector=aiohttp.TCPConnector(limit=0, keepalive_timeout=2),
             timeout=aiohttp.ClientTimeout(total=60),
         )
 
