@@ -20,7 +20,7 @@ the openai client, which retries 429 and 5xx twice by default (3 attempts), so q
 ``Fail(500, times=3)`` to make the whole call fail, or pass ``max_retries=0``. The other providers
 are sent by LiteLLM's own HTTP client, which does not retry unless ``num_retries`` is set.
 
-CLI use (`make demo`, benchmarks)::
+CLI use (`make demo`, the template's benchmarks, a backend to try by hand)::
 
     python tests/fake_provider.py --port 0 --chunks 16 --delay 0
     # prints FAKE_PROVIDER_URL=http://127.0.0.1:PORT, then the environment lines that point this

@@ -1,17 +1,11 @@
-"""The garbage-collector set-up of a serving process, and the benchmark's record of its pauses."""
+"""The garbage-collector set-up of a serving process."""
 
 import gc
-import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.project_slug }}.gc_tuning import (
-    FreezeAfterFirstFullCollection,
-    record_gc_pauses,
-    tune_gc,
-)
+from {{ cookiecutter.project_slug }}.gc_tuning import FreezeAfterFirstFullCollection, tune_gc
 
 
 @pytest.fixture(autouse=True)
@@ -69,31 +63,3 @@ def test_later_full_collections_freeze_nothing():
 
     assert gc.get_freeze_count() <= frozen
     assert survivors
-
-
-def test_the_pauses_are_written_to_the_given_file(tmp_path: Path):
-    path = tmp_path / "gc.json"
-
-    with record_gc_pauses(path):
-        gc.collect()
-
-    stats = json.loads(path.read_text())
-    assert stats["collections"] >= 1
-    assert stats["longest_pause_ms"] > 0
-    assert 0 < stats["longest_pause_cpu_ms"] <= stats["longest_pause_ms"] * 1.5
-
-
-def test_without_a_file_no_callback_is_installed():
-    callbacks = list(gc.callbacks)
-
-    with record_gc_pauses(None):
-        assert gc.callbacks == callbacks
-
-
-def test_the_callback_is_removed_afterwards(tmp_path: Path):
-    callbacks = list(gc.callbacks)
-
-    with record_gc_pauses(tmp_path / "gc.json"):
-        pass
-
-    assert gc.callbacks == callbacks

@@ -1,17 +1,18 @@
-"""Load benchmark: the backend against the floor of its stack, both on a fake provider.
+"""Load benchmark: a baked backend against the floor of its stack, both on a fake provider.
 
-Everything runs on 127.0.0.1 in this process tree and stops by itself: the fake provider
-(tests/fake_provider.py), the backend as users run it (`python -m uvicorn main:app --app-dir
-backend`) and the baseline (scripts/baseline_app.py: `litellm.acompletion(stream=True)` as SSE,
-the least any server on this stack can do per turn). For each it reports start-up time, time to
-first text delta and to last byte, turns/s and latency at concurrency 1, 10 and 50, server CPU
-per turn, the longest garbage-collector pause and memory; for the backend also turns on long
-threads and, with a SQL store, the gain of a second worker process.
+Everything runs on 127.0.0.1 in this process tree and stops by itself: the project's fake
+provider (tests/fake_provider.py), the backend as users run it (`python backend/main.py`) and
+the baseline (baseline_app.py: `litellm.acompletion(stream=True)` as SSE, the least any server
+on this stack can do per turn), each started through gc_pauses.py, which times its collections.
+For each it reports start-up time, time to first text delta and to last byte, turns/s and
+latency at concurrency 1, 10 and 50, server CPU per turn, the longest garbage-collector pause
+and memory; for the backend also turns on long threads and, with a SQL store, the gain of a
+second worker process.
 
-    .venv/bin/python scripts/benchmark.py                # a few minutes; `make bench`
-    .venv/bin/python scripts/benchmark.py --quick --json bench.json    # a few seconds
+It runs in the baked project's venv; run.py bakes the project, prepares that venv and runs it:
 
-scripts/cost_by_layer.py splits the backend's CPU per turn among the layers of its stack.
+    .venv/bin/python benchmarks/run.py load                         # about ten minutes
+    .venv/bin/python benchmarks/run.py load --quick --json bench.json   # about a minute
 """
 
 import argparse
@@ -37,9 +38,8 @@ from typing import Self
 import aiohttp
 import httpx
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-PROVIDER = {{ cookiecutter.provider | tojson }}
-STORE = {{ cookiecutter.store | tojson }}
+BENCHMARKS = Path(__file__).resolve().parent
+GC_PAUSES = BENCHMARKS / "gc_pauses.py"
 
 # Where the fake provider serves each provider's API, and the key variable LiteLLM requires.
 PROVIDER_API = {
@@ -52,6 +52,41 @@ MESSAGE = "Tell me, in a few words, what a benchmark measures and what it cannot
 MIB = 1024 * 1024
 TICKS = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
+# A start takes seconds here, but much longer on a machine busy with other work.
+STARTUP_TIMEOUT_S = 180
+
+
+@dataclass(frozen=True)
+class Project:
+    """A baked project: where it is, its package, and the provider and store it was baked with."""
+
+    root: Path
+    package: str
+    provider: str
+    store: str
+
+    @classmethod
+    def at(cls, root: Path) -> Self:
+        root = root.resolve()
+        backend = root / "backend"
+        package = next(path.name for path in backend.iterdir() if (path / "__init__.py").exists())
+        # In a process of its own: importing the package loads the project's .env.
+        default_model = subprocess.run(
+            [sys.executable, "-c", f"from {package}.settings import DEFAULT_MODEL as M; print(M)"],
+            cwd=backend,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        store = store_of((backend / "requirements.txt").read_text())
+        return cls(root, package, default_model.partition("/")[0], store)
+
+
+def store_of(requirements: str) -> str:
+    """The store a project was baked with, from the database drivers it requires."""
+    if "asyncpg" in requirements:
+        return "postgres"
+    return "sqlite" if "sqlalchemy" in requirements else "memory"
 
 
 @dataclass(frozen=True)
@@ -63,7 +98,8 @@ class Plan:
     concurrent: dict[int, int]  # concurrency -> turns
     thread_sizes: tuple[int, ...]  # items in the thread before its measured turns
     thread_turns: int
-    startups: int  # starts of each server, whose median start-up time is reported
+    # Starts of each server besides the one measured; the median start-up time of all is reported.
+    extra_startups: int
 
 
 FULL = Plan(
@@ -72,7 +108,7 @@ FULL = Plan(
     concurrent={10: 600, 50: 1000},
     thread_sizes=(10, 200, 1000),
     thread_turns=40,
-    startups=5,
+    extra_startups=4,
 )
 QUICK = Plan(
     warmup=50,
@@ -80,7 +116,7 @@ QUICK = Plan(
     concurrent={10: 20, 50: 50},
     thread_sizes=(10, 30),
     thread_turns=4,
-    startups=1,
+    extra_startups=0,
 )
 
 
@@ -127,15 +163,20 @@ def rss_bytes(pid: int) -> int:
 
 @dataclass
 class Server:
-    """A server process started by the benchmark."""
+    """A server process started by the benchmark, through gc_pauses.py."""
 
     process: subprocess.Popen
     url: str
     startup_s: float
+    gc_stats: Path  # written when the process ends
 
     @property
     def pid(self) -> int:
         return self.process.pid
+
+    def start_gc_timing(self) -> None:
+        """From now on, gc_pauses.py times the server's collections (start-up's are not)."""
+        self.process.send_signal(signal.SIGUSR1)
 
 
 def free_port() -> int:
@@ -144,39 +185,56 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+@dataclass(frozen=True)
+class Launch:
+    """How to start a server: its program, environment and working directory."""
+
+    program: list[str]  # as for `python`: `script` or `-m module`, then the arguments
+    env: dict[str, str]
+    cwd: Path
+
+
 @contextmanager
-def serve(command: list[str], env: dict[str, str], log: Path, workers: int = 1) -> Iterator[Server]:
-    """Run a uvicorn command on a free port; yields once every worker has started."""
+def serve(launch: Launch, log: Path, workers: int = 1) -> Iterator[Server]:
+    """Run a server on a free port; yields once every worker has started.
+
+    Every server runs through gc_pauses.py, so that all are started alike.
+    """
     port = free_port()
-    command = [sys.executable, "-m", "uvicorn", *command, "--host", "127.0.0.1"]
-    command += ["--port", str(port)]
+    # The backend's settings read HOST and PORT; uvicorn's command line reads UVICORN_*.
+    address = {"HOST": "127.0.0.1", "PORT": str(port)}
+    env = {**launch.env, **address, **{f"UVICORN_{key}": value for key, value in address.items()}}
+    gc_stats = log.with_suffix(".gc.json")
+    command = [sys.executable, str(GC_PAUSES), str(gc_stats), *launch.program]
     url = f"http://127.0.0.1:{port}"
     with log.open("ab") as output:
         started = time.perf_counter()
         process = subprocess.Popen(
-            command, cwd=PROJECT_ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
+            command, cwd=launch.cwd, env=env, stdout=output, stderr=subprocess.STDOUT
         )
     try:
         wait_until_healthy(url, process, log, workers)
-        yield Server(process, url, time.perf_counter() - started)
+        yield Server(process, url, time.perf_counter() - started, gc_stats)
     finally:
         stop(process)
 
 
 def wait_until_healthy(url: str, process: subprocess.Popen, log: Path, workers: int) -> None:
     # /health answers as soon as one worker is up; connections made then would all go to it.
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"the server exited with {process.returncode}:\n{tail(log)}")
         try:
             healthy = httpx.get(f"{url}/health", timeout=1).status_code == 200
-            if healthy and log.read_text().count("Application startup complete") >= workers:
+            if healthy and (
+                workers == 1 or log.read_text().count("Application startup complete") >= workers
+            ):
                 return
         except httpx.TransportError:
             pass
         time.sleep(0.01)
-    raise TimeoutError(f"{url} did not answer /health in 60 s:\n{tail(log)}")
+    raise TimeoutError(f"{url} did not answer /health in {STARTUP_TIMEOUT_S} s:\n{tail(log)}")
 
 
 def tail(log: Path) -> str:
@@ -196,22 +254,29 @@ def stop(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def fake_provider(chunks: int, delay: float, log: Path) -> Iterator[tuple[str, int]]:
-    """The fake provider CLI; yields its URL and pid."""
+def fake_provider(
+    project: Project, chunks: int, delay: float, log: Path
+) -> Iterator[tuple[str, int]]:
+    """The project's fake provider, run from its command line; yields its URL and pid."""
     command = [sys.executable, "tests/fake_provider.py", "--port", "0"]
     command += ["--chunks", str(chunks), "--delay", str(delay)]
     with log.open("ab") as errors:
         process = subprocess.Popen(
-            command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=errors, text=True
+            command, cwd=project.root, stdout=subprocess.PIPE, stderr=errors, text=True
         )
     try:
-        line = process.stdout.readline() if process.stdout else ""
-        match = re.fullmatch(r"FAKE_PROVIDER_URL=(\S+)\s*", line)
-        if match is None:
-            raise RuntimeError(f"the fake provider did not start:\n{tail(log)}")
-        yield match.group(1), process.pid
+        yield provider_url(process, log), process.pid
     finally:
         stop(process)
+
+
+def provider_url(process: subprocess.Popen, log: Path) -> str:
+    """The fake provider's `http://127.0.0.1:PORT`, from the first line of its output naming it."""
+    assert process.stdout is not None
+    for line in process.stdout:
+        if match := re.search(r"http://127\.0\.0\.1:\d+", line):
+            return match.group()
+    raise RuntimeError(f"the fake provider did not start:\n{tail(log)}")
 
 
 # --- turns ---
@@ -234,7 +299,9 @@ class Target:
         self.name = name
         self.session = aiohttp.ClientSession(
             url,
-            connector=aiohttp.TCPConnector(limit=0),
+            # Idle connections are dropped before uvicorn's keep-alive (5 s) ends them: on a
+            # busy machine a connection the server had just closed was sometimes reused.
+            connector=aiohttp.TCPConnector(limit=0, keepalive_timeout=2),
             timeout=aiohttp.ClientTimeout(total=60),
         )
 
@@ -273,7 +340,7 @@ class Target:
 
 
 class Baseline(Target):
-    """scripts/baseline_app.py: one message in, the model's reply streamed out."""
+    """baseline_app.py: one message in, the model's reply streamed out."""
 
 
 class Backend(Target):
@@ -409,38 +476,30 @@ def gc_figures(stats: dict) -> dict[str, float]:
     }
 
 
-def startup_seconds(
-    servers: dict[str, tuple[list[str], dict[str, str]]], plan: Plan, work: Path
-) -> dict[str, float]:
-    """Each server's median time from its start to a 200 from /health, over `plan.startups`.
+def startup_seconds(servers: dict[str, Launch], starts: int, work: Path) -> dict[str, list[float]]:
+    """Each server's time from its start to a 200 from /health, `starts` times.
 
     One start is a noisy figure on a shared machine; the servers take turns, so that drift in
     the machine's speed affects each alike.
     """
     seconds: dict[str, list[float]] = {name: [] for name in servers}
-    for _ in range(plan.startups):
-        for name, (command, env) in servers.items():
-            with serve(command, env, work / f"{name}-startup.log") as server:
+    for _ in range(starts):
+        for name, launch in servers.items():
+            with serve(launch, work / f"{name}-startup.log") as server:
                 seconds[name].append(server.startup_s)
-    return {name: statistics.median(values) for name, values in seconds.items()}
+    return seconds
 
 
 def run_target(
-    target_class: type[Target],
-    command: list[str],
-    env: dict[str, str],
-    provider_pid: int,
-    plan: Plan,
-    work: Path,
+    target_class: type[Target], launch: Launch, provider_pid: int, plan: Plan, work: Path
 ) -> tuple[dict[str, float], dict]:
-    """The figures of one server, and its garbage collector's record, which it writes at exit."""
+    """The figures of one server, and its garbage collector's record, written at its exit."""
     name = target_class.__name__.lower()
-    gc_file = work / f"gc-{name}.json"
-    env = {**env, "BENCHMARK_GC_STATS": str(gc_file)}
-    with serve(command, env, work / f"{name}.log") as server:
+    with serve(launch, work / f"{name}.log") as server:
+        server.start_gc_timing()
         figures = asyncio.run(with_target(target_class, name, server, provider_pid, plan))
-    gc_stats = json.loads(gc_file.read_text())
-    return figures | gc_figures(gc_stats), gc_stats
+    gc_stats = json.loads(server.gc_stats.read_text())
+    return {"startup_s": server.startup_s, **figures} | gc_figures(gc_stats), gc_stats
 
 
 async def with_target(
@@ -451,7 +510,7 @@ async def with_target(
 
 
 def run_workers(
-    workers: int, env: dict[str, str], provider_pid: int, plan: Plan, work: Path
+    workers: int, backend: Launch, provider_pid: int, plan: Plan, work: Path
 ) -> dict[str, float]:
     """Turns/s at the highest concurrency with one worker process and with `workers`.
 
@@ -475,9 +534,10 @@ def run_workers(
 
     figures: dict[str, float] = {}
     for processes in (1, workers):
-        command = ["main:app", "--app-dir", "backend", "--workers", str(processes)]
-        log = work / f"workers-{processes}.log"
-        with serve(command, env, log, processes) as server:
+        # uvicorn's command line, the way to serve several worker processes.
+        program = ["-m", "uvicorn", "main:app", "--app-dir", "backend", "--workers", str(processes)]
+        launch = Launch(program, backend.env, backend.cwd)
+        with serve(launch, work / f"workers-{processes}.log", processes) as server:
             for name, value in asyncio.run(load(server)).items():
                 figures[f"c{concurrency}_{name}_{processes}_workers"] = value
     one, many = (figures[f"c{concurrency}_turns_per_s_{n}_workers"] for n in (1, workers))
@@ -547,53 +607,66 @@ def print_report(result: dict) -> None:
 # --- main ---
 
 
-def environment(provider_url: str, work: Path) -> dict[str, str]:
+def environment(project: Project, provider_url: str, work: Path) -> dict[str, str]:
     """The servers' environment: the fake provider, explicitly, whatever .env says."""
-    suffix, key = PROVIDER_API[PROVIDER]
+    suffix, key = PROVIDER_API[project.provider]
     env = {
         **os.environ,
         "LLM_BASE_URL": provider_url + suffix,
         key: "fake-key",
-        # A fake key must not send traces to OpenAI's platform.
-        "OPENAI_AGENTS_DISABLE_TRACING": "1",
+        # Neither the developer's .env nor traces to OpenAI's platform.
+        "ENV_FILE": "",
+        "AGENTS_TRACING": "false",
+        # A title is one more model call per new thread; the baseline makes none.
+        "THREAD_TITLES": "false",
         # The baseline imports LiteLLM before the settings that make it start offline.
         "LITELLM_LOCAL_MODEL_COST_MAP": "True",
         # All the load comes from one user.
         "RATE_LIMIT_TURNS": "1000000/minute",
         "RATE_LIMIT_REQUESTS": "1000000/minute",
     }
-    if STORE == "sqlite":
+    if project.store == "sqlite":
         env["DATABASE_URL"] = f"sqlite:///{work / 'chatkit.db'}"
-    elif STORE == "postgres":
+    elif project.store == "postgres":
         env.setdefault(
             "DATABASE_URL",
             os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"),
         )
-    if STORE != "memory":
+    if project.store != "memory":
         # The servers start on a new database, so they create its tables, as a container would.
         env["MIGRATE_ON_START"] = "true"
     return env
 
 
-def run(args: argparse.Namespace, plan: Plan, work: Path) -> dict:
+def servers(project: Project, env: dict[str, str]) -> dict[str, Launch]:
+    """The backend, as `python backend/main.py`, and the baseline, under uvicorn."""
+    # The baseline imports the backend's settings, so it calls the same model.
+    baseline_env = {
+        **env,
+        "PYTHONPATH": str(project.root / "backend"),
+        "BENCHMARK_PACKAGE": project.package,
+    }
+    baseline = ["-m", "uvicorn", "baseline_app:app", "--app-dir", str(BENCHMARKS)]
+    return {
+        "backend": Launch(["backend/main.py"], env, project.root),
+        "baseline": Launch(baseline, baseline_env, project.root),
+    }
+
+
+def run(project: Project, args: argparse.Namespace, plan: Plan, work: Path) -> dict:
     """Every server in turn, on one fake provider; the figures, ratios and targets."""
-    with fake_provider(args.chunks, args.delay, work / "provider.log") as (url, provider_pid):
-        env = environment(url, work)
-        # The baseline imports the backend's settings, so it calls the same model.
-        baseline_env = {**env, "PYTHONPATH": str(PROJECT_ROOT / "backend")}
-        servers = {
-            "backend": (["main:app", "--app-dir", "backend"], env),
-            "baseline": (["baseline_app:app", "--app-dir", "scripts"], baseline_env),
-        }
-        startup = startup_seconds(servers, plan, work)
-        backend, backend_gc = run_target(Backend, *servers["backend"], provider_pid, plan, work)
-        baseline, baseline_gc = run_target(Baseline, *servers["baseline"], provider_pid, plan, work)
-        backend = {"startup_s": startup["backend"], **backend}
-        baseline = {"startup_s": startup["baseline"], **baseline}
+    provider_log = work / "provider.log"
+    with fake_provider(project, args.chunks, args.delay, provider_log) as (url, provider_pid):
+        launches = servers(project, environment(project, url, work))
+        startups = startup_seconds(launches, plan.extra_startups, work)
+        backend, backend_gc = run_target(Backend, launches["backend"], provider_pid, plan, work)
+        baseline, baseline_gc = run_target(Baseline, launches["baseline"], provider_pid, plan, work)
+        for figures, name in ((backend, "backend"), (baseline, "baseline")):
+            figures["startup_s"] = statistics.median([figures["startup_s"], *startups[name]])
         result: dict = {
             "config": {
-                "provider": PROVIDER,
-                "store": STORE,
+                "provider": project.provider,
+                "store": project.store,
                 "chunks": args.chunks,
                 "delay": args.delay,
                 "quick": args.quick,
@@ -609,17 +682,26 @@ def run(args: argparse.Namespace, plan: Plan, work: Path) -> dict:
             "gc": {"backend": backend_gc, "baseline": baseline_gc},
         }
         # Workers share nothing in memory, so the memory store cannot have several.
-        if args.workers > 1 and STORE != "memory":
-            result["workers"] = run_workers(args.workers, env, provider_pid, plan, work)
+        if args.workers > 1 and project.store != "memory":
+            result["workers"] = run_workers(
+                args.workers, launches["backend"], provider_pid, plan, work
+            )
     result["targets"] = targets(result)
     return result
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small counts, a few seconds")
+def measurement_options(description: str, quick: str) -> argparse.ArgumentParser:
+    """The options of both measurements, this one and cost_by_layer.py."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--project", type=Path, required=True, help="the baked project")
+    parser.add_argument("--quick", action="store_true", help=quick)
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--chunks", type=int, default=16, help="text chunks per reply")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = measurement_options(__doc__.splitlines()[0], quick="small counts: about a minute")
     parser.add_argument("--delay", type=float, default=0.0, help="seconds between chunks")
     parser.add_argument(
         "--workers", type=int, default=2, help="compare N backend workers with one (1: skip)"
@@ -628,7 +710,7 @@ def main(argv: list[str] | None = None) -> int:
     # The servers' logs and the SQLite file; kept if anything fails.
     work = Path(tempfile.mkdtemp(prefix="benchmark-"))
     try:
-        result = run(args, QUICK if args.quick else FULL, work)
+        result = run(Project.at(args.project), args, QUICK if args.quick else FULL, work)
     except BaseException:
         print(f"\nThe benchmark failed; the server logs are in {work}", file=sys.stderr)
         raise

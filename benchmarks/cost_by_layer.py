@@ -1,9 +1,9 @@
 """CPU per turn, layer by layer: what LiteLLM, the Agents SDK and ChatKit each cost by themselves.
 
-scripts/benchmark.py measures whole servers over HTTP; this runs one turn through each layer of
-the stack in this one process, against the fake provider, and reads the process's CPU time:
+benchmark.py measures whole servers over HTTP; this runs one turn through each layer of a baked
+backend's stack in this one process, against the fake provider, and reads the process's CPU time:
 
-1. LiteLLM, one message: scripts/baseline_app.py's `litellm.acompletion(stream=True)` call.
+1. LiteLLM, one message: baseline_app.py's `litellm.acompletion(stream=True)` call.
 2. LiteLLM, the agent's request: the same call with the arguments the Agents SDK passes (the
    thread's history as messages, the tool schema), captured from one agent run.
 3. Agents SDK run: `Runner.run_streamed` on the agent with that history, every event read.
@@ -14,12 +14,14 @@ the stack in this one process, against the fake provider, and reads the process'
 Each layer adds its own cost to the one above it. The layers take turns, round after round, so
 that drift in the machine's speed affects them alike; medians over the rounds are reported.
 
-    .venv/bin/python scripts/cost_by_layer.py            # about a minute
-    .venv/bin/python scripts/cost_by_layer.py --quick --json layers.json
+It runs in the baked project's venv; run.py bakes the project, prepares that venv and runs it:
+
+    .venv/bin/python benchmarks/run.py layers            # about a minute
+    .venv/bin/python benchmarks/run.py layers --quick --json layers.json
 """
 
-import argparse
 import asyncio
+import importlib
 import json
 import os
 import shutil
@@ -31,25 +33,33 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from benchmark import MESSAGE, PROJECT_ROOT, chatkit_request, environment, fake_provider, user_input
+from benchmark import (
+    MESSAGE,
+    Project,
+    chatkit_request,
+    environment,
+    fake_provider,
+    measurement_options,
+    user_input,
+)
 
 if TYPE_CHECKING:
     from agents import Agent
-
-    from {{ cookiecutter.project_slug }}.chatkit_server import AgentChatKitServer
+    from chatkit.server import ChatKitServer
 
 Turn = Callable[[], Awaitable[None]]
 
 
-async def layers(server: "AgentChatKitServer", turns_in_history: int) -> dict[str, Turn]:
+async def layers(
+    project: Project, server: "ChatKitServer", turns_in_history: int
+) -> dict[str, Turn]:
     """One turn of each layer, in order, on the backend's ChatKit server and agent."""
     import litellm
     from agents import Runner
     from baseline_app import stream_completion
 
-    from {{ cookiecutter.project_slug }}.context import RequestContext
-
-    context = RequestContext(user_id="cost-by-layer")
+    context_module = importlib.import_module(f"{project.package}.context")
+    context = context_module.RequestContext(user_id="cost-by-layer")
 
     async def chatkit_turn(request: dict[str, Any]) -> bytes:
         """The turn's first SSE event; raises if the turn ends with an error event."""
@@ -125,25 +135,16 @@ async def cpu_ms_per_turn(turn: Turn, count: int) -> float:
     return (time.process_time() - started) * 1000 / count
 
 
-async def measure(rounds: int, turns: int, history: int) -> dict[str, list[float]]:
-    # Imported here: the settings read the environment that main() has just set.
-    from {{ cookiecutter.project_slug }}.app import create_app
-    from {{ cookiecutter.project_slug }}.gc_tuning import tune_gc
-    from {{ cookiecutter.project_slug }}.settings import get_settings
-{%- if cookiecutter.store != "memory" %}
-    from {{ cookiecutter.project_slug }}.stores.schema import prepare_schema
-{%- endif %}
-
-    settings = get_settings()
-{%- if cookiecutter.store != "memory" %}
-    if problem := prepare_schema(settings):  # environment() sets MIGRATE_ON_START
-        raise SystemExit(problem)
-{%- endif %}
-    server = create_app(settings).state.server
+async def measure(
+    project: Project, rounds: int, turns: int, history: int
+) -> dict[str, list[float]]:
+    # The app as the backend's main.py builds it for a serving process, its collector tuned;
+    # imported here, since its settings read the environment that main() below has just set.
+    backend_main = importlib.import_module("main")
+    server = backend_main.app.state.server
     await server.store.open()
     try:
-        turn_of = await layers(server, history)
-        tune_gc()  # as main.py does for a serving process
+        turn_of = await layers(project, server, history)
         figures: dict[str, list[float]] = {name: [] for name in turn_of}
         for _ in range(rounds):
             for name, turn in turn_of.items():
@@ -187,23 +188,23 @@ def print_report(rows: list[dict[str, Any]]) -> None:
             f"{row['layer']:<30}{row['cpu_ms_per_turn']:12.2f}{row['added_ms']:8.2f}"
             f"{row['added_ms'] / whole:7.0%}{spread:>15}"
         )
-    print("\nshare: of the ChatKit server turn. HTTP comes on top: see scripts/benchmark.py.")
+    print("\nshare: of the ChatKit server turn. HTTP comes on top: see benchmark.py.")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a few turns, a few seconds")
-    parser.add_argument("--json", type=Path, help="also write the figures here")
-    parser.add_argument("--chunks", type=int, default=16, help="text chunks per reply")
+    parser = measurement_options(__doc__.splitlines()[0], quick="a few turns, a few seconds")
     args = parser.parse_args(argv)
     rounds, turns = (1, 5) if args.quick else (7, 60)
+    project = Project.at(args.project)
     work = Path(tempfile.mkdtemp(prefix="cost-by-layer-"))
     try:
-        with fake_provider(args.chunks, 0.0, work / "provider.log") as (url, _):
-            os.environ.update(environment(url, work), LOG_LEVEL="WARNING")
-            sys.path.insert(0, str(PROJECT_ROOT / "backend"))
+        with fake_provider(project, args.chunks, 0.0, work / "provider.log") as (url, _):
+            os.environ.update(environment(project, url, work), LOG_LEVEL="WARNING")
+            # baseline_app.py, whose call is the first layer, reads the backend's settings.
+            os.environ["BENCHMARK_PACKAGE"] = project.package
+            sys.path.insert(0, str(project.root / "backend"))
             # 15 turns: 31 items, more than the history window (HISTORY_LIMIT, 30 by default).
-            figures = asyncio.run(measure(rounds, turns, history=15))
+            figures = asyncio.run(measure(project, rounds, turns, history=15))
     except BaseException:
         print(f"\nThe measurement failed; the fake provider's log is in {work}", file=sys.stderr)
         raise

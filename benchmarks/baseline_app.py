@@ -1,32 +1,23 @@
 """The benchmark's floor: a bare FastAPI endpoint streaming `litellm.acompletion` as SSE.
 
-No ChatKit, no Agents SDK, no store. It reads the backend's settings, so it calls the same model
-at the same endpoint with the same timeout and retries. scripts/benchmark.py serves it the way
-the backend is served: `python -m uvicorn baseline_app:app --app-dir scripts`, with `backend` on
-PYTHONPATH.
+No ChatKit, no Agents SDK, no store. It reads the baked backend's settings (its package is named
+by BENCHMARK_PACKAGE, and `backend` is on PYTHONPATH), so it calls the same model at the same
+endpoint with the same timeout and retries. benchmark.py serves it the way uvicorn serves any
+app: `python -m uvicorn baseline_app:app --app-dir benchmarks`.
 """
 
+import importlib
 import json
+import os
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import litellm
 from fastapi import FastAPI, Request
 from fastapi.responses import StreamingResponse
 
-from {{ cookiecutter.project_slug }}.gc_tuning import record_gc_pauses
-from {{ cookiecutter.project_slug }}.settings import get_settings
+settings = importlib.import_module(f"{os.environ['BENCHMARK_PACKAGE']}.settings").Settings()
 
-settings = get_settings()
-
-
-@asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    with record_gc_pauses(settings.benchmark_gc_stats):
-        yield
-
-
-app = FastAPI(lifespan=lifespan)
+app = FastAPI()
 
 
 @app.get("/health")
@@ -49,7 +40,7 @@ async def chat(request: Request) -> StreamingResponse:
 
 
 async def stream_completion(text: str) -> litellm.CustomStreamWrapper:
-    """The model's streamed reply to one user message; scripts/cost_by_layer.py times it too."""
+    """The model's streamed reply to one user message; cost_by_layer.py times it too."""
     return await litellm.acompletion(
         model=settings.llm_model,
         messages=[{"role": "user", "content": text}],
