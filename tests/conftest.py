@@ -3,10 +3,10 @@
 from pathlib import Path
 
 import pytest
-from variants import PORT, VARIANTS, variant_id
+from variants import ALL_VARIANTS, PORT, variant_id
 
 
-@pytest.fixture(scope="session", params=VARIANTS, ids=variant_id)
+@pytest.fixture(scope="session", params=ALL_VARIANTS, ids=variant_id)
 def baked(request: pytest.FixtureRequest, cookies_session) -> tuple[dict[str, str], Path]:
     """A project baked for one variant: its answers and its directory."""
     answers = {**request.param, "port": PORT}
@@ -14,3 +14,13 @@ def baked(request: pytest.FixtureRequest, cookies_session) -> tuple[dict[str, st
     assert result.exception is None, result.exception
     assert result.exit_code == 0
     return answers, Path(result.project_path)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Start the longest tests first, so that the quick ones fill the other workers meanwhile."""
+    items.sort(key=estimated_minutes, reverse=True)
+
+
+def estimated_minutes(item: pytest.Item) -> float:
+    slow = item.get_closest_marker("slow")
+    return slow.kwargs["minutes"] if slow else 0

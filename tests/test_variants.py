@@ -1,10 +1,10 @@
-"""Every supported variant bakes into a clean, lint-free project whose own tests pass."""
+"""Fast checks on every variant: it bakes into a clean project that passes its static checks."""
 
-import os
 import re
-import subprocess
 from pathlib import Path
 
+import pytest
+from generated import run
 from variants import PORT, PROVIDER_MARKERS
 from venvs import venv_for
 
@@ -15,6 +15,13 @@ TEMPLATE_PACKAGE = (
     / "{{cookiecutter.project_slug}}"
 )
 TEMPLATE_SYNTAX = re.compile(r"\{\{|\{%")
+
+# The static checks of the generated project, run with the tools it pins. A type checker
+# becomes one more entry here once the generated project pins one.
+STATIC_CHECKS = {
+    "ruff-check": ["ruff", "check", "."],
+    "ruff-format": ["ruff", "format", "--check", "."],
+}
 
 
 def project_files(project: Path) -> list[Path]:
@@ -94,40 +101,11 @@ def test_the_env_example_names_only_the_chosen_providers_key(baked):
     assert keys == [PROVIDER_MARKERS[answers["provider"]]]
 
 
-def test_ruff_check_passes(baked):
+@pytest.mark.parametrize("command", STATIC_CHECKS.values(), ids=STATIC_CHECKS.keys())
+def test_the_static_check_passes(baked, command):
     _, project = baked
+    tool, *arguments = command
 
-    result = run([venv_for(project) / "ruff", "check", "."], project)
+    result = run([venv_for(project) / tool, *arguments], project)
 
-    assert result.returncode == 0, result.stdout
-
-
-def test_ruff_format_check_passes(baked):
-    _, project = baked
-
-    result = run([venv_for(project) / "ruff", "format", "--check", "."], project)
-
-    assert result.returncode == 0, result.stdout
-
-
-def test_the_generated_projects_own_tests_pass(baked):
-    _, project = baked
-
-    result = run(
-        [venv_for(project) / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider"], project
-    )
-
-    assert result.returncode == 0, result.stdout[-20000:]
-    assert re.search(r"\d+ passed", result.stdout)
-    assert " failed" not in result.stdout.splitlines()[-1]
-
-
-def run(command: list, project: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(part) for part in command],
-        cwd=project,
-        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
+    assert result.returncode == 0, result.stdout + result.stderr
