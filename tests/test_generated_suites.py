@@ -24,7 +24,7 @@ def assert_the_suite_passed(result) -> None:
 def test_the_generated_full_suite_passes(baked):
     _, project = baked
 
-    result = run([venv_for(project) / "python", *PYTEST], project, timeout=900)
+    result = run([venv_for(project) / "python", *PYTEST], project, timeout=1200)
 
     assert_the_suite_passed(result)
 
