@@ -135,7 +135,8 @@ def test_the_readme_examples_of_refused_answers_print_what_they_show(bake_cli):
 
 
 def test_the_readme_lists_every_question_with_its_choices_and_default():
-    rows = dict(re.findall(r"^\| `(\w+)` \| (.*) \|$", README, re.MULTILINE))
+    table = README.split("| question | choices | default |\n")[1].split("\n\n")[0]
+    rows = dict(re.findall(r"^\| `(\w+)` \| (.*) \|$", table, re.MULTILINE))
     questions = [name for name in CONTEXT if not name.startswith("_")]
 
     assert list(rows) == questions

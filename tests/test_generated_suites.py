@@ -7,7 +7,7 @@ from generated import run
 from variants import FAST_SUITE_VARIANTS, FULL_SUITE_VARIANTS, variant_id
 from venvs import venv_for
 
-PYTEST = ["-m", "pytest", "-q", "-p", "no:cacheprovider"]
+RUN_PYTEST = ["-m", "pytest", "-q", "-p", "no:cacheprovider"]
 # The generated project marks the tests that start server processes; `make test` leaves them out.
 FAST_ONLY = ["-m", "not process"]
 
@@ -24,7 +24,7 @@ def assert_the_suite_passed(result) -> None:
 def test_the_generated_full_suite_passes(baked):
     _, project = baked
 
-    result = run([venv_for(project) / "python", *PYTEST], project, timeout=1200)
+    result = run([venv_for(project) / "python", *RUN_PYTEST], project, timeout=1200)
 
     assert_the_suite_passed(result)
 
@@ -34,6 +34,6 @@ def test_the_generated_full_suite_passes(baked):
 def test_the_generated_fast_suite_passes(baked):
     _, project = baked
 
-    result = run([venv_for(project) / "python", *PYTEST, *FAST_ONLY], project, timeout=600)
+    result = run([venv_for(project) / "python", *RUN_PYTEST, *FAST_ONLY], project, timeout=600)
 
     assert_the_suite_passed(result)
