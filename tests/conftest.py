@@ -3,24 +3,24 @@
 from pathlib import Path
 
 import pytest
-from variants import EVERY_VARIANT, PORT, VARIANTS, variant_id
+from variants import ALL_VARIANTS, PORT, variant_id
 
 
-def bake(cookies_session, variant: dict[str, str]) -> tuple[dict[str, str], Path]:
-    answers = {**variant, "port": PORT}
+@pytest.fixture(scope="session", params=ALL_VARIANTS, ids=variant_id)
+def baked(request: pytest.FixtureRequest, cookies_session) -> tuple[dict[str, str], Path]:
+    """A project baked for one variant: its answers and its directory."""
+    answers = {**request.param, "port": PORT}
     result = cookies_session.bake(extra_context=answers)
     assert result.exception is None, result.exception
     assert result.exit_code == 0
     return answers, Path(result.project_path)
 
 
-@pytest.fixture(scope="session", params=VARIANTS, ids=variant_id)
-def baked(request: pytest.FixtureRequest, cookies_session) -> tuple[dict[str, str], Path]:
-    """A project baked for one of the representative variants: its answers and its directory."""
-    return bake(cookies_session, request.param)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Start the longest tests first, so that the quick ones fill the other workers meanwhile."""
+    items.sort(key=estimated_minutes, reverse=True)
 
 
-@pytest.fixture(scope="session", params=EVERY_VARIANT, ids=variant_id)
-def every_baked(request: pytest.FixtureRequest, cookies_session) -> tuple[dict[str, str], Path]:
-    """A project baked for each of the provider x store variants, for the fast checks."""
-    return bake(cookies_session, request.param)
+def estimated_minutes(item: pytest.Item) -> float:
+    slow = item.get_closest_marker("slow")
+    return slow.kwargs["minutes"] if slow else 0

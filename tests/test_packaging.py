@@ -39,8 +39,8 @@ def pins(requirements: str) -> list[str]:
     return [line for line in requirements.splitlines() if line and not line.startswith("#")]
 
 
-def test_the_lock_is_current_for_the_pyproject(every_baked):
-    _, project = every_baked
+def test_the_lock_is_current_for_the_pyproject(baked):
+    _, project = baked
 
     result = uv(project, "lock", "--check")
 
@@ -48,8 +48,8 @@ def test_the_lock_is_current_for_the_pyproject(every_baked):
 
 
 @pytest.mark.parametrize("path", REQUIREMENTS)
-def test_the_pip_requirements_are_exported_from_the_lock(every_baked, path):
-    _, project = every_baked
+def test_the_pip_requirements_are_exported_from_the_lock(baked, path):
+    _, project = baked
     requirements = (project / path).read_text()
 
     result = uv(project, *export_command(requirements))

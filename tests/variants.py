@@ -1,17 +1,29 @@
-"""The option space the template supports, as data."""
+"""The option space the template supports, as data, and which variants run which checks."""
 
-PROVIDERS = ("gemini", "openai", "anthropic")
-STORES = ("sqlite", "postgres", "memory")
+import json
+from itertools import product
+from pathlib import Path
 
-# Every provider with the default store, and every store with the default provider.
-VARIANTS = [{"provider": provider, "store": "sqlite"} for provider in PROVIDERS] + [
-    {"provider": "gemini", "store": store} for store in STORES if store != "sqlite"
+TEMPLATE = Path(__file__).parents[1]
+CHOICES = json.loads((TEMPLATE / "cookiecutter.json").read_text())["_choices"]
+PROVIDERS = tuple(CHOICES["provider"])
+STORES = tuple(CHOICES["store"])
+
+# Every provider with every store: each gets the fast checks (bake, lint, no template debris).
+ALL_VARIANTS = [{"provider": p, "store": s} for p, s in product(PROVIDERS, STORES)]
+
+# The variants whose generated full suite runs (the tests that start server processes too).
+# Each provider and each store appears once, so every provider module and every store module
+# runs end to end under uvicorn; the pairing puts the default store with the default provider.
+FULL_SUITE_VARIANTS = [
+    {"provider": "gemini", "store": "sqlite"},
+    {"provider": "anthropic", "store": "postgres"},
+    {"provider": "openai", "store": "memory"},
 ]
 
-# The whole option space, for the fast checks (lint, locks) that every variant must pass.
-EVERY_VARIANT = [
-    {"provider": provider, "store": store} for provider in PROVIDERS for store in STORES
-]
+# The other six run the generated fast suite (`make test`: in-process, against the fake
+# provider), which covers the provider x store code paths the three above do not pair up.
+FAST_SUITE_VARIANTS = [variant for variant in ALL_VARIANTS if variant not in FULL_SUITE_VARIANTS]
 
 # A non-default port proves the answer reaches the generated code.
 PORT = "8765"
@@ -25,4 +37,5 @@ PROVIDER_MARKERS = {
 
 
 def variant_id(variant: dict[str, str]) -> str:
+    """A readable test id, such as `provider:gemini-store:sqlite`."""
     return "-".join(f"{key}:{value}" for key, value in variant.items())
