@@ -11,7 +11,7 @@ second worker process.
 
 It runs in the baked project's venv; run.py bakes the project, prepares that venv and runs it:
 
-    .venv/bin/python benchmarks/run.py load                         # about ten minutes
+    .venv/bin/python benchmarks/run.py load                         # five minutes or more
     .venv/bin/python benchmarks/run.py load --quick --json bench.json   # about a minute
 """
 
