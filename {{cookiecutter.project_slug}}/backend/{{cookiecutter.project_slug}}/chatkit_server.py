@@ -29,7 +29,7 @@ from .converter import ChatCompletionsConverter
 from .logs import annotate_request
 from .placeholder_ids import remap_placeholder_ids
 from .request_log import log_cancelled_calls, track_model_calls
-from .stores import AppStore
+from .stores.base import AppStore
 from .titles import ThreadTitler
 
 logger = logging.getLogger(__name__)
@@ -81,7 +81,7 @@ class AgentChatKitServer(ChatKitServer[RequestContext]):
         self.titler = titler
         self.converter = ChatCompletionsConverter()
 
-    def parse_request(self, body: str | bytes) -> ChatKitReq:
+    def parse_request(self, body: str | bytes | bytearray) -> ChatKitReq:
         """Validate a raw request body; raises pydantic.ValidationError."""
         return CHATKIT_REQUEST.validate_json(body)
 
