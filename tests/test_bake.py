@@ -125,6 +125,16 @@ def test_ruff_format_check_passes(every_baked):
     assert result.returncode == 0, result.stdout
 
 
+def test_mypy_strict_passes(every_baked):
+    _, project = every_baked
+    venv = venv_for(project)
+
+    # Variants sharing a venv share the cache: the installed packages are checked once.
+    result = run([venv / "mypy", "--cache-dir", venv.parent / "mypy_cache"], project)
+
+    assert result.returncode == 0, result.stdout
+
+
 def test_hadolint_passes_on_the_dockerfile(every_baked):
     _, project = every_baked
 
