@@ -17,15 +17,13 @@ TEMPLATE_PACKAGE = (
 # GitHub's own ${{ expressions }} in the CI workflow are not Jinja.
 TEMPLATE_SYNTAX = re.compile(r"(?<!\$)\{\{|\{%")
 
-# The static checks of the generated project, run with the tools it pins. A type checker
-# becomes one more entry here once the generated project pins one.
+# The static checks of the generated project, run with the tools it pins (mypy has its own test).
 STATIC_CHECKS = {
     "ruff-check": ["ruff", "check", "."],
     "ruff-format": ["ruff", "format", "--check", "."],
     "hadolint": ["hadolint", "Dockerfile"],
     "actionlint": ["actionlint", ".github/workflows/ci.yml"],
 }
-
 
 def project_files(project: Path) -> list[Path]:
     return [path for path in project.rglob("*") if path.is_file()]
@@ -126,6 +124,16 @@ def test_the_static_check_passes(baked, command):
     result = run([venv_for(project) / tool, *arguments], project)
 
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_strict_passes(baked):
+    _, project = baked
+    venv = venv_for(project)
+
+    # Variants sharing a venv share the cache: the installed packages are checked once.
+    result = run([venv / "mypy", "--cache-dir", venv.parent / "mypy_cache"], project, timeout=600)
+
+    assert result.returncode == 0, result.stdout
 
 
 def test_the_ci_workflow_keeps_githubs_expressions(baked):

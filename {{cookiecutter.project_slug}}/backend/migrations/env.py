@@ -13,7 +13,8 @@ config = context.config
 
 def database_url() -> str:
     """The app passes its database (start-up, tests); the `alembic` command uses the settings'."""
-    if url := config.attributes.get("database_url"):
+    url: str | None = config.attributes.get("database_url")
+    if url:
         return url
     settings = get_settings()
     configure_logging(settings)  # so that the command reports its steps like the app logs
@@ -42,7 +43,9 @@ def adopt_a_database_made_before_migrations(connection: Connection) -> None:
     """
     migrations = context.get_context()
     if migrations.get_current_revision() is None and inspect(connection).has_table("threads"):
-        migrations.stamp(context.script, context.script.get_base())
+        first_revision = context.script.get_base()
+        assert first_revision is not None  # the revision that creates these tables
+        migrations.stamp(context.script, first_revision)
 
 
 if context.is_offline_mode():  # `alembic upgrade head --sql` prints the SQL instead

@@ -81,6 +81,14 @@ def create_app(settings: Settings) -> FastAPI:
         docs_url="/docs" if docs else None,
         redoc_url=None,
         openapi_url="/openapi.json" if docs else None,
+        exception_handlers={
+            ValidationError: invalid_request,
+            NotFoundError: not_found,
+            AttachmentRefused: attachment_refused,
+{%- if cookiecutter.store != "memory" %}
+            **dict.fromkeys(STORE_UNAVAILABLE, store_unavailable),
+{%- endif %}
+        },
     )
     app.state.settings = settings
     app.state.server = server
@@ -88,13 +96,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.token_verifier = token_verifier(settings)
     app.state.rate_limits = RateLimits(settings, key_prefix={{ cookiecutter.project_slug | tojson }})
     add_middleware(app, settings)
-    app.add_exception_handler(ValidationError, invalid_request)
-    app.add_exception_handler(NotFoundError, not_found)
-    app.add_exception_handler(AttachmentRefused, attachment_refused)
-{%- if cookiecutter.store != "memory" %}
-    for error in STORE_UNAVAILABLE:
-        app.add_exception_handler(error, store_unavailable)
-{%- endif %}
     app.include_router(health.router)
     app.include_router(chatkit.router)
     app.include_router(attachments.router)

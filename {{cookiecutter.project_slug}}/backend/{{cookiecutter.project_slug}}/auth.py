@@ -49,10 +49,11 @@ class TokenVerifier:
             raise HTTPException(503, "The sign-in keys are unavailable; try again later") from error
         except jwt.PyJWTError as error:
             raise invalid_token("The access token is invalid") from error
-        if not claims["sub"] or not claims["sub"].isprintable():
+        subject: str = claims["sub"]  # PyJWT has checked that it is a string
+        if not subject or not subject.isprintable():
             # Empty, or with control characters that no store should have to hold (NUL).
             raise invalid_token("The access token has no usable sub claim")
-        return claims["sub"]
+        return subject
 
     async def _claims(self, token: str) -> dict[str, Any]:
         key: Any = self._secret

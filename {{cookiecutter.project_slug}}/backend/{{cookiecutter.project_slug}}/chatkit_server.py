@@ -30,8 +30,7 @@ from .converter import ChatCompletionsConverter
 from .logs import annotate_request
 from .placeholder_ids import remap_placeholder_ids
 from .request_log import log_cancelled_calls, track_model_calls
-from .stores import AppStore
-from .stores.base import declared_size
+from .stores.base import AppStore, declared_size
 from .titles import ThreadTitler
 
 logger = logging.getLogger(__name__)
@@ -83,7 +82,7 @@ class AgentChatKitServer(ChatKitServer[RequestContext]):
         self.attachments = attachments
         self.titler = titler
 
-    def parse_request(self, body: str | bytes) -> ChatKitReq:
+    def parse_request(self, body: str | bytes | bytearray) -> ChatKitReq:
         """Validate a raw request body; raises pydantic.ValidationError."""
         return CHATKIT_REQUEST.validate_json(body)
 

@@ -6,11 +6,13 @@ stream ends with an error event the user can retry on. The store closes after th
 """
 
 import asyncio
+import math
 import signal
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
@@ -25,8 +27,8 @@ class Turns:
     """The streaming responses in flight, so that shutdown can stop them and wait for them."""
 
     def __init__(self) -> None:
-        self._running: set[asyncio.Task] = set()
-        self._stopped: set[asyncio.Task] = set()
+        self._running: set[asyncio.Task[Any]] = set()
+        self._stopped: set[asyncio.Task[Any]] = set()
 
     @contextmanager
     def track(self) -> Iterator[None]:
@@ -104,7 +106,8 @@ def serve(app: FastAPI, settings: Settings) -> None:
         access_log=False,
         proxy_headers=True,
         forwarded_allow_ips=settings.forwarded_allow_ips,
-        timeout_graceful_shutdown=settings.shutdown_grace_seconds + BACKSTOP_SECONDS,
+        # uvicorn takes whole seconds here; round up, never cut the grace period short.
+        timeout_graceful_shutdown=math.ceil(settings.shutdown_grace_seconds + BACKSTOP_SECONDS),
         # httptools buffers a request's headers without bound; h11 closes the connection once
         # they pass the limit. Beyond max_connections a request gets 503.
         http="h11",

@@ -135,7 +135,7 @@ def shared_limiter(url: str, key_prefix: str) -> SlidingWindowCounterRateLimiter
     """A limiter counting in Redis at `url`; None for memory://."""
     if url.startswith("memory://"):
         return None
-    storage: Storage = storage_from_string(
+    storage = storage_from_string(
         f"async+{url}",
         implementation="redispy",
         key_prefix=key_prefix,
@@ -143,4 +143,5 @@ def shared_limiter(url: str, key_prefix: str) -> SlidingWindowCounterRateLimiter
         socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
         socket_timeout=REDIS_TIMEOUT_SECONDS,
     )
+    assert isinstance(storage, Storage)  # an async+ URL gives an asyncio storage
     return SlidingWindowCounterRateLimiter(storage)

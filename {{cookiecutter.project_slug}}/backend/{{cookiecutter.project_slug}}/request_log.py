@@ -73,7 +73,7 @@ def request_id(scope: Scope) -> str:
     """The caller's X-Request-ID when it is acceptable, else a new one."""
     for name, value in scope["headers"]:
         if name == b"x-request-id":
-            candidate = value.decode("latin-1")
+            candidate: str = value.decode("latin-1")
             if PLAIN_ID.fullmatch(candidate):
                 return candidate
     return uuid.uuid4().hex

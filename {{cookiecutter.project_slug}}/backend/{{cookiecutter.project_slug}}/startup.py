@@ -18,8 +18,8 @@ from pydantic import ValidationError
 
 from .settings import DEFAULT_MODEL, Settings, get_settings, variables_set
 {%- if cookiecutter.store != "memory" %}
-from .stores import AppStore, create_store
-from .stores.base import StoreUnavailable
+from .stores import create_store
+from .stores.base import AppStore, StoreUnavailable
 {%- endif %}
 
 logger = logging.getLogger(__name__)

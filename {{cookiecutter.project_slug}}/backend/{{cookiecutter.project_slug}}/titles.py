@@ -12,7 +12,7 @@ from .context import RequestContext
 from .model import build_model
 from .request_log import CALL_KIND
 from .settings import Settings
-from .stores import AppStore
+from .stores.base import AppStore
 
 logger = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from agents import function_tool
+from agents import Tool, function_tool
 
 
 @function_tool
@@ -20,4 +20,4 @@ def get_current_time(timezone: str = "UTC") -> str:
     return datetime.now(zone).isoformat(timespec="seconds")
 
 
-TOOLS = [get_current_time]
+TOOLS: list[Tool] = [get_current_time]

@@ -4,7 +4,7 @@ They are `async def` although they do not await: FastAPI runs a plain `def` depe
 worker thread, a thread hop per dependency and request.
 """
 
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import Depends, HTTPException, Request
 
@@ -15,21 +15,23 @@ from ..graceful_shutdown import Turns
 from ..rate_limits import RateLimits
 from ..settings import Settings
 
+# create_app puts these on app.state, which is untyped: each is cast back to what it put there.
+
 
 async def app_server(request: Request) -> AgentChatKitServer:
-    return request.app.state.server
+    return cast(AgentChatKitServer, request.app.state.server)
 
 
 async def app_settings(request: Request) -> Settings:
-    return request.app.state.settings
+    return cast(Settings, request.app.state.settings)
 
 
 async def app_turns(request: Request) -> Turns:
-    return request.app.state.turns
+    return cast(Turns, request.app.state.turns)
 
 
 async def app_rate_limits(request: Request) -> RateLimits:
-    return request.app.state.rate_limits
+    return cast(RateLimits, request.app.state.rate_limits)
 
 
 ChatKitServerDep = Annotated[AgentChatKitServer, Depends(app_server)]

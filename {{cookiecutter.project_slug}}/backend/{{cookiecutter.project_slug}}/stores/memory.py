@@ -1,9 +1,10 @@
 """An in-memory store: the whole ChatKit Store contract, scoped per user, lost on restart."""
 
+from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import count
-from typing import Literal
+from typing import Generic, Literal, TypeVar
 
 from chatkit.store import NotFoundError
 from chatkit.types import Attachment, Page, Thread, ThreadItem, ThreadMetadata
@@ -11,13 +12,16 @@ from chatkit.types import Attachment, Page, Thread, ThreadItem, ThreadMetadata
 from ..context import RequestContext
 from .base import AppStore, declared_size
 
+# A thread's metadata or one of its items: what an entry holds and a page returns.
+_Row = TypeVar("_Row", bound=ThreadMetadata | ThreadItem)
+
 
 @dataclass
-class _Entry:
+class _Entry(Generic[_Row]):
     """A stored row with its insertion number, which orders rows that share a created_at."""
 
     seq: int
-    value: ThreadMetadata | ThreadItem
+    value: _Row
 
 
 @dataclass
@@ -31,13 +35,13 @@ class _AttachmentRecord:
 @dataclass
 class _ThreadRecord:
     owner: str
-    entry: _Entry
-    items: dict[str, _Entry] = field(default_factory=dict)
+    entry: _Entry[ThreadMetadata]
+    items: dict[str, _Entry[ThreadItem]] = field(default_factory=dict)
 
 
 def paginate(
-    entries: list[_Entry], after: str | None, limit: int, order: Literal["asc", "desc"] | str
-) -> Page:
+    entries: list[_Entry[_Row]], after: str | None, limit: int, order: Literal["asc", "desc"] | str
+) -> Page[_Row]:
     """One page of rows ordered by (created_at, insertion), after the row whose id is `after`."""
     ordered = sorted(entries, key=_sort_key, reverse=order == "desc")
     start = 0
@@ -49,13 +53,13 @@ def paginate(
     window = ordered[start : start + limit]
     has_more = start + limit < len(ordered)
     return Page(
-        data=[entry.value.model_copy(deep=True) for entry in window],
+        data=[deepcopy(entry.value) for entry in window],
         has_more=has_more,
         after=window[-1].value.id if has_more and window else None,
     )
 
 
-def _sort_key(entry: _Entry) -> tuple[datetime, int]:
+def _sort_key(entry: _Entry[_Row]) -> tuple[datetime, int]:
     return entry.value.created_at, entry.seq
 
 

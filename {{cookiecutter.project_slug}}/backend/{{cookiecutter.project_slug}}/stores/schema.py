@@ -43,7 +43,8 @@ def _read_revision(connection: Connection) -> str | None:
     # Read directly: Alembic's MigrationContext would log two lines at every start.
     if not inspect(connection).has_table(VERSION_TABLE):
         return None
-    return connection.scalar(text(f"SELECT version_num FROM {VERSION_TABLE}"))
+    revision: str | None = connection.scalar(text(f"SELECT version_num FROM {VERSION_TABLE}"))
+    return revision
 
 
 def prepare_schema(settings: Settings) -> str | None:

@@ -11,8 +11,9 @@ The tables are made and changed by Alembic's migrations in backend/migrations, n
 after changing them, add a revision (see the README's Migrations section).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from chatkit.store import NotFoundError
 from chatkit.types import Attachment, Page, ThreadItem, ThreadMetadata
@@ -206,7 +207,7 @@ class _Pages:
         key = tuple_(table.c.created_at, table.c.seq)
         after = tuple_(bindparam("after_created_at"), bindparam("after_seq"))
         first = select(table.c.id, table.c.data).where(scope).limit(bindparam("limit"))
-        self._queries: dict[tuple[str, bool], Select] = {
+        self._queries: dict[tuple[str, bool], Select[str, str]] = {
             ("asc", False): first.order_by(table.c.created_at, table.c.seq),
             ("desc", False): first.order_by(table.c.created_at.desc(), table.c.seq.desc()),
         }
@@ -214,8 +215,13 @@ class _Pages:
         self._queries["desc", True] = self._queries["desc", False].where(key < after)
 
     def read(
-        self, connection: Connection, parameters: dict, after: str | None, limit: int, order: str
-    ) -> tuple[list[Row], bool]:
+        self,
+        connection: Connection,
+        parameters: dict[str, Any],
+        after: str | None,
+        limit: int,
+        order: str,
+    ) -> tuple[Sequence[Row[str, str]], bool]:
         """The page's rows, and whether more follow."""
         limit = max(limit, 0)
         parameters = {**parameters, "limit": limit + 1}
@@ -303,7 +309,7 @@ class SqlStore(AppStore):
     ) -> Page[ThreadItem]:
         thread = {"thread_id": thread_id, "user_id": context.user_id}
 
-        def read_page(connection: Connection) -> tuple[list[Row], bool]:
+        def read_page(connection: Connection) -> tuple[Sequence[Row[str, str]], bool]:
             rows, has_more = _ITEM_PAGES.read(connection, thread, after, limit, order)
             if not rows:
                 _require_thread(connection, thread)
@@ -437,16 +443,18 @@ def _sort_time(value: datetime) -> datetime:
     return value.astimezone(UTC).replace(tzinfo=None)
 
 
-def _scalar(statement: Executable, parameters: dict) -> Callable[[Connection], object]:
-    """A unit of work: the first column of `statement`'s first row, or None."""
+def _scalar(
+    statement: Executable, parameters: dict[str, Any]
+) -> Callable[[Connection], str | None]:
+    """A unit of work: the first column of `statement`'s first row (text), or None."""
     return lambda connection: connection.scalar(statement, parameters)
 
 
-def _rowcount(statement: Executable, parameters: dict) -> Callable[[Connection], int]:
+def _rowcount(statement: Executable, parameters: dict[str, Any]) -> Callable[[Connection], int]:
     """A unit of work: run `statement`, return how many rows it changed."""
     return lambda connection: connection.execute(statement, parameters).rowcount
 
 
-def _require_thread(connection: Connection, thread: dict) -> None:
+def _require_thread(connection: Connection, thread: dict[str, Any]) -> None:
     if connection.scalar(_FIND_THREAD, thread) is None:
         raise NotFoundError(f"Thread {thread['thread_id']} not found")

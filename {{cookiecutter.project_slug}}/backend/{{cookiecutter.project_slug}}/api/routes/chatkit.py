@@ -4,8 +4,9 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 
+from chatkit.errors import ErrorCode
 from chatkit.server import StreamingResult
-from chatkit.types import ErrorCode, ErrorEvent
+from chatkit.types import ErrorEvent
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response, StreamingResponse
 

@@ -1,5 +1,7 @@
 """`/debug`: the caller's own threads as stored, for development (DEBUG_ENDPOINTS=true only)."""
 
+from typing import Any
+
 from chatkit.types import ThreadItem
 from fastapi import APIRouter
 
@@ -9,7 +11,9 @@ router = APIRouter(prefix="/debug", tags=["debug"])
 
 
 @router.get("/threads")
-async def debug_threads(server: ChatKitServerDep, context: CurrentContext) -> dict[str, list[dict]]:
+async def debug_threads(
+    server: ChatKitServerDep, context: CurrentContext
+) -> dict[str, list[dict[str, Any]]]:
     """The caller's latest threads and their items, read through the Store interface."""
     threads = await server.store.load_threads(20, None, "desc", context)
     summaries = []

@@ -15,8 +15,9 @@ from typing import TypeVar
 
 from sqlalchemy import URL, Connection, create_engine, event, make_url
 from sqlalchemy.dialects.sqlite import insert
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.pool import NullPool, StaticPool
+from sqlalchemy.pool import ConnectionPoolEntry, NullPool, StaticPool
 
 from .base import StoreUnavailable
 
@@ -81,7 +82,9 @@ def _new_thread() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
 
 
-def _configure_connection(dbapi_connection, _connection_record) -> None:
+def _configure_connection(
+    dbapi_connection: DBAPIConnection, _connection_record: ConnectionPoolEntry
+) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA busy_timeout = 5000")  # wait for another process's write, not fail
     cursor.execute("PRAGMA journal_mode = WAL")  # readers do not block the writer
