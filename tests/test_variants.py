@@ -25,6 +25,7 @@ STATIC_CHECKS = {
     "actionlint": ["actionlint", ".github/workflows/ci.yml"],
 }
 
+
 def project_files(project: Path) -> list[Path]:
     return [path for path in project.rglob("*") if path.is_file()]
 
