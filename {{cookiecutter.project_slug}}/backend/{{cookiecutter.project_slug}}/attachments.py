@@ -26,10 +26,11 @@ from chatkit.types import (
     FileAttachment,
     ImageAttachment,
 )
+from pydantic import AnyUrl
 
 from .context import RequestContext
 from .settings import Settings
-from .stores import AppStore
+from .stores.base import AppStore
 from .stores.ids import new_id
 
 # Attachments of these types are images: they get a preview and go to the model as images.
@@ -155,19 +156,26 @@ class SignedUploadAttachmentStore(AttachmentStore[RequestContext]):
         attachment_id = self.generate_attachment_id(input.mime_type, context)
         grant = Grant("upload", attachment_id, context.user_id, input.size)
         token = self.signer.sign(grant, self.settings.attachment_upload_token_seconds)
-        fields = {
-            "id": attachment_id,
-            # Data only: never part of a path, and sent to the model as the user gave it.
-            "name": input.name,
-            "mime_type": input.mime_type,
-            "upload_descriptor": AttachmentUploadDescriptor(
-                url=self.link(f"attachments/{attachment_id}/upload", token), method="POST"
-            ),
-            "metadata": {"size": input.size},
-        }
+        upload = AttachmentUploadDescriptor(
+            url=AnyUrl(self.link(f"attachments/{attachment_id}/upload", token)), method="POST"
+        )
+        # The name is data only: never part of a path, and sent to the model as the user gave it.
         if input.mime_type in IMAGE_TYPES:
-            return ImageAttachment(**fields, preview_url=self.preview_url(grant))
-        return FileAttachment(**fields)
+            return ImageAttachment(
+                id=attachment_id,
+                name=input.name,
+                mime_type=input.mime_type,
+                upload_descriptor=upload,
+                metadata={"size": input.size},
+                preview_url=AnyUrl(self.preview_url(grant)),
+            )
+        return FileAttachment(
+            id=attachment_id,
+            name=input.name,
+            mime_type=input.mime_type,
+            upload_descriptor=upload,
+            metadata={"size": input.size},
+        )
 
     async def delete_attachment(self, attachment_id: str, context: RequestContext) -> None:
         # ChatKit deletes the row (and its bytes) from the store right after this.

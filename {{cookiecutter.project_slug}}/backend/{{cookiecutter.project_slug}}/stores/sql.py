@@ -426,10 +426,13 @@ class SqlStore(AppStore):
         )
         if row is None:
             raise NotFoundError(f"Attachment {attachment_id} not found")
-        return row.content
+        content: bytes | None = row.content
+        return content
 
     async def attachment_bytes_used(self, context: RequestContext) -> int:
-        return int(await self._database.read(_scalar(_BYTES_USED, {"user_id": context.user_id})))
+        user = {"user_id": context.user_id}
+        total = await self._database.read(lambda connection: connection.scalar(_BYTES_USED, user))
+        return int(total or 0)
 
     async def delete_unsent_attachments(self, created_before: datetime) -> int:
         cutoff = {"created_before": _sort_time(created_before)}

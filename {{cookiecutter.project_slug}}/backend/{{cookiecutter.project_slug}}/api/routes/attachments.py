@@ -5,7 +5,7 @@ Neither request carries the user's bearer token: the link's token names the user
 attachments.py), and it grants one upload, or reading for a while, of one attachment.
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from urllib.parse import quote
 
 from chatkit.types import Attachment
@@ -99,7 +99,7 @@ async def read_upload(request: Request, size: int) -> bytes:
         await form.close()
 
 
-async def capped(request: Request, limit: int) -> AsyncIterator[bytes]:
+async def capped(request: Request, limit: int) -> AsyncGenerator[bytes, None]:
     """The request body's chunks, cut off with 413 past `limit` bytes."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
