@@ -52,8 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     parser.add_argument("measurement", choices=MEASUREMENTS)
     for question in ("provider", "store"):
-        choices = QUESTIONS[question]
-        parser.add_argument(f"--{question}", choices=choices, default=choices[0])
+        choices = QUESTIONS["_choices"][question]
+        parser.add_argument(f"--{question}", choices=choices, default=QUESTIONS[question])
     parser.add_argument("--project", type=Path, help="measure this baked project instead")
     args, options = parser.parse_known_args(argv)
     with tempfile.TemporaryDirectory(prefix="benchmark-bake-") as scratch:

@@ -69,11 +69,13 @@ def test_the_lock_of_a_renamed_project_is_current(cookies):
 
 def test_the_stores_agree_on_every_shared_pin():
     # One set of releases is tested together; a store adds packages but moves no shared pin.
+    # A package may be pinned per Python version (an environment marker): each pin counts apart.
     versions = {}
     for requirements in sorted(LOCKED.glob("*/requirements-dev.txt")):
         for line in pins(requirements.read_text()):
-            name, _, version = line.partition(" ;")[0].partition("==")
-            versions.setdefault(name, set()).add(version)
+            requirement, _, marker = line.partition(" ;")
+            name, _, version = requirement.partition("==")
+            versions.setdefault((name, marker.strip()), set()).add(version)
 
     assert {name: found for name, found in versions.items() if len(found) > 1} == {}
-    assert {"litellm", "openai-chatkit", "fastapi"} <= versions.keys()
+    assert {"litellm", "openai-chatkit", "fastapi"} <= {name for name, _ in versions}
