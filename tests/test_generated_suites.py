@@ -24,7 +24,7 @@ def assert_the_suite_passed(result) -> None:
 def test_the_generated_full_suite_passes(baked):
     _, project = baked
 
-    result = run([venv_for(project) / "python", *RUN_PYTEST], project, timeout=1200)
+    result = run([venv_for(project) / "python", *RUN_PYTEST], project, timeout=2400)
 
     assert_the_suite_passed(result)
 

@@ -60,6 +60,10 @@ def backend_environment(fake_provider: dict[str, str], database_url: str | None)
     environment.update(fake_provider, ENV_FILE="", PORT=PORT)
     if database_url:
         environment["DATABASE_URL"] = database_url
+{%- if cookiecutter.store != "memory" %}
+    # The demo's database may be new: the backend brings it to the latest migration itself.
+    environment["MIGRATE_ON_START"] = "true"
+{%- endif %}
     return environment
 
 
