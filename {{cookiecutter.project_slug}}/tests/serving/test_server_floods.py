@@ -76,7 +76,13 @@ def test_an_idle_keep_alive_connection_is_closed(backend: LiveBackend):
     with socket.create_connection(("127.0.0.1", backend.port)) as connection:
         connection.settimeout(10)
         connection.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-        assert b"200 OK" in connection.recv(65_536)
+        # The headers and the body may arrive in separate reads: read the whole response first.
+        response = b""
+        while not response.endswith(b'{"status":"ok"}'):
+            chunk = connection.recv(65_536)
+            assert chunk, "the connection closed before the response was complete"
+            response += chunk
+        assert b"200 OK" in response
 
         time.sleep(2)  # KEEP_ALIVE_SECONDS=1
 
