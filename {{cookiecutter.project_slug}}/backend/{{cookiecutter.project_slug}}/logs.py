@@ -12,7 +12,6 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import litellm
 from chatkit.store import NotFoundError
 
 from .settings import Settings
@@ -65,8 +64,6 @@ def configure_logging(settings: Settings) -> None:
     logging.basicConfig(level=settings.log_level, handlers=[handler], force=True)
     # Python's warnings too, rather than bare lines on stderr.
     logging.captureWarnings(True)
-    # LiteLLM prints "Give Feedback / Get Help" banners to stdout on every error, bypassing logs.
-    litellm.suppress_debug_info = True
     chatkit_logger = logging.getLogger("chatkit")
     # ChatKit adds a handler of its own when LOG_LEVEL is set, which would print lines twice.
     chatkit_logger.handlers.clear()

@@ -126,7 +126,9 @@ class ModelCallLog(CustomLogger):
 
 
 def log_model_calls() -> None:
-    """Have LiteLLM report every model call to ModelCallLog; once per process."""
+    """Have LiteLLM report every model call to ModelCallLog, and nothing past the logs."""
+    # LiteLLM prints "Give Feedback / Get Help" banners to stdout on every error, bypassing logs.
+    litellm.suppress_debug_info = True
     if not any(isinstance(callback, ModelCallLog) for callback in litellm.callbacks):
         litellm.callbacks.append(ModelCallLog())
 

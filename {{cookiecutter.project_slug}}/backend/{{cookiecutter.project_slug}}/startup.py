@@ -1,4 +1,8 @@
-"""Start-up checks: a bad setting, a missing key or database stop it in one line; doubts warn."""
+"""Start-up checks: a bad setting, a missing key or database stop it in one line; doubts warn.
+
+The checks of the model import LiteLLM themselves: it takes seconds to import, and main.py runs
+the other checks first, so that a bad setting or a missing database stops the server at once.
+"""
 
 {% if cookiecutter.store != "memory" -%}
 import asyncio
@@ -13,7 +17,6 @@ from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-import litellm
 from pydantic import ValidationError
 
 from .settings import DEFAULT_MODEL, Settings, get_settings, variables_set
@@ -64,6 +67,8 @@ def missing_api_key(settings: Settings) -> str | None:
     LiteLLM's own check, so any LiteLLM model works once its key is set. A custom endpoint
     (LLM_BASE_URL or the provider's own variable) needs a key as well.
     """
+    import litellm
+
     check = litellm.validate_environment(model=settings.llm_model, api_base=settings.llm_base_url)
     if check["keys_in_environment"]:
         return None
@@ -126,6 +131,8 @@ def model_warning(
 
     Checks LiteLLM's bundled model map (`litellm.model_cost`, read offline).
     """
+    import litellm
+
     model_map = litellm.model_cost if model_map is None else model_map
     today = date.today() if today is None else today
     entry = model_entry(model_map, model)

@@ -2,6 +2,7 @@
 never a value; an endpoint without its provider's suffix gets a warning."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -65,6 +66,21 @@ def test_a_wrong_setting_is_one_line_on_stderr(
     assert result.returncode != 0
     [line] = result.stderr.strip().splitlines()
     assert variable in line
+
+
+@pytest.mark.process
+def test_a_wrong_setting_stops_the_server_before_litellm_is_imported(
+    server_env: dict[str, str], pytestconfig: pytest.Config
+):
+    # LiteLLM takes seconds to import; a mistake in .env should not.
+    command = [sys.executable, "-X", "importtime", "backend/main.py"]
+
+    result = start(command, {**server_env, "PORT": "abc"}, pytestconfig.rootpath)
+
+    imported = re.findall(r"^import time:.*\|\s+(\S+)$", result.stderr, re.MULTILINE)
+    assert result.returncode != 0
+    assert "fastapi" in imported  # the list is complete enough to hold what auth.py imports
+    assert "litellm" not in imported
 
 
 def lines_for(settings: Settings, **wrong: object) -> list[str]:
