@@ -23,18 +23,19 @@ DATABASE_EXAMPLE = "sqlite:///path/to/chatkit.db"
 DATABASE_SCHEMES = ("postgresql", "postgres")
 DATABASE_EXAMPLE = "postgresql://user:password@host:5432/db"
 {%- endif %}
-# The attachment types converter.py can send the model: images, PDFs and text.
-SENDABLE_MIME_TYPES = (
-    "image/png",
-    "image/jpeg",
-    "image/gif",
-    "image/webp",
-    "application/pdf",
-    "text/plain",
-    "text/markdown",
-    "text/csv",
-    "application/json",
-)
+# The attachment types converter.py can send the model (images, PDFs and text), with the file
+# extensions the chat page's file picker offers for each.
+SENDABLE_MIME_TYPES = {
+    "image/png": [".png"],
+    "image/jpeg": [".jpg", ".jpeg"],
+    "image/gif": [".gif"],
+    "image/webp": [".webp"],
+    "application/pdf": [".pdf"],
+    "text/plain": [".txt"],
+    "text/markdown": [".md"],
+    "text/csv": [".csv"],
+    "application/json": [".json"],
+}
 
 
 def prepare_environment() -> None:

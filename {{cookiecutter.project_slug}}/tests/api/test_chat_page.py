@@ -2,7 +2,10 @@
 
 import base64
 import hashlib
+import html
+import json
 import re
+from typing import Any
 
 import httpx
 import pytest
@@ -54,6 +57,41 @@ async def test_the_page_carries_the_configured_domain_key(http: httpx.AsyncClien
     page = (await http.get("/")).text
 
     assert '<meta name="chatkit-domain-key" content="domain_pk_abc123">' in page
+
+
+def attachments_option(page: str) -> Any:
+    [content] = re.findall(r'<meta name="chatkit-attachments" content="([^"]*)">', page)
+    return json.loads(html.unescape(content))
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {
+            "attachment_max_per_message": 2,
+            "attachment_max_bytes": 5_000_000,
+            "attachment_mime_types": "image/png,application/pdf",
+        }
+    ],
+    indirect=True,
+)
+async def test_the_page_offers_uploads_within_the_backends_limits(http: httpx.AsyncClient):
+    page = (await http.get("/")).text
+
+    assert attachments_option(page) == {
+        "enabled": True,
+        "maxCount": 2,
+        "maxSize": 5_000_000,
+        "accept": {"image/png": [".png"], "application/pdf": [".pdf"]},
+    }
+    assert "composer: { attachments: JSON.parse(" in page
+
+
+@pytest.mark.parametrize("settings", [{"attachment_max_per_message": 0}], indirect=True)
+async def test_with_no_attachments_allowed_the_page_offers_no_upload(http: httpx.AsyncClient):
+    page = (await http.get("/")).text
+
+    assert attachments_option(page)["enabled"] is False
 
 
 def test_a_domain_key_that_could_break_the_page_is_refused(settings: Settings):

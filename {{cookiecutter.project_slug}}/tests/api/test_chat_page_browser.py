@@ -7,6 +7,7 @@ in tests/artifacts/.
 """
 
 import importlib.util
+import json
 import os
 import time
 from collections.abc import Iterator
@@ -38,13 +39,14 @@ DOMAIN_KEY = "domain_pk_browser_test"
 SECRET = "a-test-secret-that-is-long-enough-for-hs256"
 JWT_PAGE = {"AUTH_MODE": "jwt", "AUTH_JWT_SECRET": SECRET, "CHAT_PAGE": "true"}
 
-# Stands in for ChatKit's script: the same element name and `setOptions({api})` entry point.
+# Stands in for ChatKit's script: the same element name and `setOptions` entry point.
 STAND_IN = """
 customElements.define("openai-chatkit", class extends HTMLElement {
   setOptions(options) {
     this.options = options;
     this.dataset.domainKey = options.api.domainKey;
     this.dataset.apiUrl = options.api.url;
+    this.dataset.attachments = JSON.stringify(options.composer?.attachments ?? null);
     this.innerHTML =
       '<input id="message" aria-label="Message"><button id="send">Send</button><p id="reply"></p>';
     this.querySelector("#send").addEventListener("click", () => this.send());
@@ -174,6 +176,8 @@ def test_the_page_shows_the_reply_streamed_from_the_backend(tab: Tab, server_env
     assert reply == "echo: hello from the browser"
     assert chatkit.get_attribute("data-domain-key") == DOMAIN_KEY
     assert chatkit.get_attribute("data-api-url") == "/chatkit"
+    attachments = json.loads(chatkit.get_attribute("data-attachments"))
+    assert (attachments["enabled"], attachments["maxSize"]) == (True, 10_000_000)
     [request] = tab.chatkit_requests
     assert request.url == f"{url}/chatkit"
     assert "authorization" not in request.headers
@@ -181,29 +185,32 @@ def test_the_page_shows_the_reply_streamed_from_the_backend(tab: Tab, server_env
     assert tab.console_errors == []
 
 
-def test_in_jwt_mode_the_page_sends_the_token_pasted_into_it(tab: Tab, server_env: dict[str, str]):
-    token = jwt.encode({"sub": "alice", "exp": int(time.time()) + 600}, SECRET, algorithm="HS256")
+@pytest.fixture(scope="module")
+def jwt_page_url(server_env: dict[str, str]) -> Iterator[str]:
+    """A backend with AUTH_MODE=jwt that serves the page, shared by the jwt tests."""
     with running_server({**server_env, **JWT_PAGE}) as url:
-        tab.page.goto(url + "/")
-        tab.page.locator("#token").fill(token)
-        tab.page.get_by_role("button", name="Use").click()
+        yield url
 
-        reply = tab.chat("hello with a token")
-        tab.screenshot("chat_page_jwt.png")
+
+def test_in_jwt_mode_the_page_sends_the_token_pasted_into_it(tab: Tab, jwt_page_url: str):
+    token = jwt.encode({"sub": "alice", "exp": int(time.time()) + 600}, SECRET, algorithm="HS256")
+    tab.page.goto(jwt_page_url + "/")
+    tab.page.locator("#token").fill(token)
+    tab.page.get_by_role("button", name="Use").click()
+
+    reply = tab.chat("hello with a token")
+    tab.screenshot("chat_page_jwt.png")
 
     assert reply == "echo: hello with a token"
     [request] = tab.chatkit_requests
     assert request.headers["authorization"] == f"Bearer {token}"
 
 
-def test_in_jwt_mode_a_message_sent_without_a_token_is_refused(
-    tab: Tab, server_env: dict[str, str]
-):
-    with running_server({**server_env, **JWT_PAGE}) as url:
-        tab.page.goto(url + "/")
-        tab.page.locator("#message").fill("hello without a token")
-        tab.page.locator("#send").click()
-        reply = tab.page.locator("#reply")
-        reply.filter(has_text="HTTP").wait_for(timeout=30_000)
+def test_in_jwt_mode_a_message_sent_without_a_token_is_refused(tab: Tab, jwt_page_url: str):
+    tab.page.goto(jwt_page_url + "/")
+    tab.page.locator("#message").fill("hello without a token")
+    tab.page.locator("#send").click()
+    reply = tab.page.locator("#reply")
+    reply.filter(has_text="HTTP").wait_for(timeout=30_000)
 
-        assert reply.text_content() == "HTTP 401"
+    assert reply.text_content() == "HTTP 401"

@@ -3,6 +3,7 @@
 import base64
 import hashlib
 import html
+import json
 import re
 from functools import cache
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
+from ...settings import SENDABLE_MIME_TYPES, Settings
 from ..deps import SettingsDep
 
 PAGE = Path(__file__).resolve().parents[2] / "static" / "chat.html"
@@ -23,7 +25,9 @@ router = APIRouter(tags=["chat page"])
 
 @router.get("/", include_in_schema=False)
 async def chat_page(settings: SettingsDep) -> HTMLResponse:
-    page, policy = render_page(settings.chatkit_domain_key, settings.auth_mode)
+    page, policy = render_page(
+        settings.chatkit_domain_key, settings.auth_mode, composer_attachments(settings)
+    )
     return HTMLResponse(
         page,
         headers={
@@ -34,12 +38,27 @@ async def chat_page(settings: SettingsDep) -> HTMLResponse:
     )
 
 
+def composer_attachments(settings: Settings) -> str:
+    """ChatKit's `composer.attachments` option as JSON: what the upload route accepts."""
+    option = {
+        "enabled": settings.attachment_max_per_message > 0,
+        "maxCount": settings.attachment_max_per_message,
+        "maxSize": settings.attachment_max_bytes,
+        "accept": {kind: SENDABLE_MIME_TYPES[kind] for kind in settings.attachment_mime_types},
+    }
+    return json.dumps(option, separators=(",", ":"))
+
+
 @cache
-def render_page(domain_key: str, auth_mode: str) -> tuple[str, str]:
+def render_page(domain_key: str, auth_mode: str, attachments: str) -> tuple[str, str]:
     """The page with its settings filled in, and its Content-Security-Policy; built once."""
     page = PAGE.read_text(encoding="utf-8")
-    page = page.replace('content="CHATKIT_DOMAIN_KEY"', f'content="{html.escape(domain_key)}"')
-    page = page.replace('content="AUTH_MODE"', f'content="{html.escape(auth_mode)}"')
+    for placeholder, value in (
+        ("CHATKIT_DOMAIN_KEY", domain_key),
+        ("AUTH_MODE", auth_mode),
+        ("CHATKIT_ATTACHMENTS", attachments),
+    ):
+        page = page.replace(f'content="{placeholder}"', f'content="{html.escape(value)}"')
     return page, content_security_policy(page)
 
 
