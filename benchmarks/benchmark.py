@@ -557,7 +557,8 @@ def targets(result: dict) -> list[dict]:
     top = max(result["plan"]["concurrent"], key=int)
     sizes = result["plan"]["thread_sizes"]
     rows = [
-        ("server CPU/turn <= 1.25x baseline", ratio["cpu_ms_per_turn"], "<=", 1.25),
+        # The Agents SDK and ChatKit's server add their own cost to LiteLLM's (docs/ explains).
+        ("server CPU/turn <= 1.8x baseline", ratio["cpu_ms_per_turn"], "<=", 1.8),
         (f"turns/s at c{top} >= 0.8x baseline", ratio[f"c{top}_turns_per_s"], ">=", 0.8),
         (
             "p95 <= 1.5x p50 at c10",
