@@ -111,8 +111,10 @@ def run(database_url: str | None) -> int:
 
 
 def main() -> int:
-    # SIGTERM too (a process manager, a test) ends the demo as Ctrl+C does.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    # Ctrl+C ends the demo even when started where SIGINT is ignored (a shell's background job),
+    # and SIGTERM (a process manager, a test) ends it the same way.
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, signal.default_int_handler)
 {%- if cookiecutter.store == "sqlite" %}
     # Threads go to a scratch file, not to the project's own database.
     with TemporaryDirectory() as scratch:
