@@ -13,16 +13,18 @@ STORES = tuple(CHOICES["store"])
 ALL_VARIANTS = [{"provider": p, "store": s} for p, s in product(PROVIDERS, STORES)]
 
 # The variants whose generated full suite runs (the tests that start server processes too).
-# Each provider and each store appears once, so every provider module and every store module
-# runs end to end under uvicorn; the pairing puts the default store with the default provider.
+# Each provider appears once and each store at least once, so every provider module and every
+# store module runs end to end under uvicorn; the pairing puts the default store with the default
+# provider, and Ollama, whose wire format is the least like the others', with it too.
 FULL_SUITE_VARIANTS = [
     {"provider": "gemini", "store": "sqlite"},
     {"provider": "anthropic", "store": "postgres"},
     {"provider": "openai", "store": "memory"},
+    {"provider": "ollama", "store": "sqlite"},
 ]
 
-# The other six run the generated fast suite (`make test`: in-process, against the fake
-# provider), which covers the provider x store code paths the three above do not pair up.
+# The others run the generated fast suite (`make test`: in-process, against the fake
+# provider), which covers the provider x store code paths the four above do not pair up.
 FAST_SUITE_VARIANTS = [variant for variant in ALL_VARIANTS if variant not in FULL_SUITE_VARIANTS]
 
 # A non-default port proves the answer reaches the generated code.
@@ -33,6 +35,8 @@ PROVIDER_MARKERS = {
     "gemini": "GEMINI_API_KEY",
     "openai": "OPENAI_API_KEY",
     "anthropic": "ANTHROPIC_API_KEY",
+    # Ollama takes no key: its server's address is the name only its code uses.
+    "ollama": "OLLAMA_API_BASE",
 }
 
 

@@ -8,7 +8,9 @@ from chatkit.agents import ThreadItemConverter
 from chatkit.types import AssistantMessageItem, Attachment, UserMessageTagContent
 from openai.types.responses import (
     ResponseInputContentParam,
+{%- if cookiecutter.provider != "ollama" %}
     ResponseInputFileParam,
+{%- endif %}
     ResponseInputImageParam,
     ResponseInputTextParam,
 )
@@ -22,9 +24,15 @@ class ChatCompletionsConverter(ThreadItemConverter):
     `UserError: Unknown content`, so every turn after the first would fail. String content is
     accepted by both the chat-completions and the Responses paths.
 
+{%- if cookiecutter.provider == "ollama" %}
+    Attachments go as image or text parts, with their bytes from `contents` (by attachment id);
+    one without bytes there, beyond the turn's budget, goes as a short note. LiteLLM sends an
+    image part's bytes in the Ollama message's `images`; PDFs are never accepted (settings.py).
+{%- else %}
     Attachments go as image, file (PDF) or text parts, with their bytes from `contents` (by
     attachment id); one without bytes there, beyond the turn's budget, goes as a short note.
     LiteLLM turns image and file parts into each provider's own.
+{%- endif %}
     """
 
     def __init__(self, contents: Mapping[str, bytes] | None = None) -> None:
@@ -52,10 +60,12 @@ class ChatCompletionsConverter(ThreadItemConverter):
         data_url = f"data:{attachment.mime_type};base64,{base64.b64encode(content).decode()}"
         if kind == "image":
             return ResponseInputImageParam(type="input_image", image_url=data_url, detail="auto")
+{%- if cookiecutter.provider != "ollama" %}
         if attachment.mime_type == "application/pdf":
             return ResponseInputFileParam(
                 type="input_file", file_data=data_url, filename=attachment.name
             )
+{%- endif %}
         # Text types (attachments.create accepts no others); the name says where it ends.
         text = content.decode("utf-8", errors="replace")
         return ResponseInputTextParam(

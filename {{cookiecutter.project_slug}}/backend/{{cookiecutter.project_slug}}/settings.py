@@ -23,13 +23,21 @@ DATABASE_EXAMPLE = "sqlite:///path/to/chatkit.db"
 DATABASE_SCHEMES = ("postgresql", "postgres")
 DATABASE_EXAMPLE = "postgresql://user:password@host:5432/db"
 {%- endif %}
+{%- if cookiecutter.provider == "ollama" %}
+# The attachment types converter.py can send the model: images and text. Not PDFs: Ollama's
+# chat API takes images only, and LiteLLM refuses a PDF part for it, which would fail the turn
+# and every later one of the thread (the PDF goes again with its history).
+{%- else %}
 # The attachment types converter.py can send the model: images, PDFs and text.
+{%- endif %}
 SENDABLE_MIME_TYPES = (
     "image/png",
     "image/jpeg",
     "image/gif",
     "image/webp",
+{%- if cookiecutter.provider != "ollama" %}
     "application/pdf",
+{%- endif %}
     "text/plain",
     "text/markdown",
     "text/csv",
