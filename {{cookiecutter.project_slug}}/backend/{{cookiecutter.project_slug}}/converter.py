@@ -23,12 +23,13 @@ class ChatCompletionsConverter(ThreadItemConverter):
     SDK's chat-completions converter, which LitellmModel goes through, rejects those with
     `UserError: Unknown content`, so every turn after the first would fail. String content is
     accepted by both the chat-completions and the Responses paths.
-
 {%- if cookiecutter.provider == "ollama" %}
+
     Attachments go as image or text parts, with their bytes from `contents` (by attachment id);
     one without bytes there, beyond the turn's budget, goes as a short note. LiteLLM sends an
     image part's bytes in the Ollama message's `images`; PDFs are never accepted (settings.py).
 {%- else %}
+
     Attachments go as image, file (PDF) or text parts, with their bytes from `contents` (by
     attachment id); one without bytes there, beyond the turn's budget, goes as a short note.
     LiteLLM turns image and file parts into each provider's own.

@@ -104,10 +104,11 @@ async def test_by_default_a_turn_sends_no_trace(
 {%- if cookiecutter.provider == "openai" %}
 
 
-async def test_with_agents_tracing_a_turn_through_another_endpoint_sends_no_trace(
+async def test_with_agents_tracing_a_turn_through_an_openai_compatible_server_sends_no_trace(
     settings: Settings, fake_provider: FakeProvider, recorded_traces: TraceRecorder
 ):
-    # The fake provider is such an endpoint: OPENAI_BASE_URL points at 127.0.0.1.
+    # The OpenAI-compatible route (vLLM, LM Studio, OpenRouter): OPENAI_BASE_URL points at
+    # another server, here the fake provider on 127.0.0.1, and OPENAI_API_KEY holds its key.
     settings = settings.model_copy(update={"agents_tracing": True})
 
     async with serve_in_process(settings) as http:
