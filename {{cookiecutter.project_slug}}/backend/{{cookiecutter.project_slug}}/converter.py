@@ -57,7 +57,7 @@ class ChatCompletionsConverter(ThreadItemConverter):
         content = self.contents.get(attachment.id)
         kind = "image" if attachment.type == "image" else "file"
         if content is None:
-            return ResponseInputTextParam(type="input_text", text=f"[{kind}: {attachment.name}]")
+            return text_part(f"[{kind}: {attachment.name}]")
         data_url = f"data:{attachment.mime_type};base64,{base64.b64encode(content).decode()}"
         if kind == "image":
             return ResponseInputImageParam(type="input_image", image_url=data_url, detail="auto")
@@ -69,6 +69,14 @@ class ChatCompletionsConverter(ThreadItemConverter):
 {%- endif %}
         # Text types (attachments.create accepts no others); the name says where it ends.
         text = content.decode("utf-8", errors="replace")
-        return ResponseInputTextParam(
-            type="input_text", text=f"[file: {attachment.name}]\n{text}\n[end of {attachment.name}]"
-        )
+        return text_part(f"[file: {attachment.name}]\n{text}\n[end of {attachment.name}]")
+
+
+def text_part(text: str) -> ResponseInputTextParam:
+{%- if cookiecutter.provider == "ollama" %}
+    # LiteLLM joins a message's text parts into Ollama's one `content` with nothing between, so
+    # an attachment's text starts on lines of its own.
+    return ResponseInputTextParam(type="input_text", text=f"\n\n{text}")
+{%- else %}
+    return ResponseInputTextParam(type="input_text", text=text)
+{%- endif %}

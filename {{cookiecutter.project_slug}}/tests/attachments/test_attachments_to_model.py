@@ -92,4 +92,9 @@ async def test_earlier_images_past_the_history_budget_become_a_note(
 
     # The newest message's always go; of the earlier ones, as many as fit, newest first.
     assert fake_provider.requests[-1].media == [("image/png", second), ("image/png", third)]
+{%- if cookiecutter.provider == "ollama" %}
+    # Ollama takes a message's text as one string: the note follows the user's, on its own lines.
+    assert ("user", "One\n\n[image: first.png]") in fake_provider.requests[-1].transcript
+{%- else %}
     assert ("user", "[image: first.png]") in fake_provider.requests[-1].transcript
+{%- endif %}
