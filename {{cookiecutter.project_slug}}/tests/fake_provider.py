@@ -639,7 +639,7 @@ class _Ollama:
 
     @staticmethod
     def _message(
-        record: RecordedRequest, text: str, call: ToolCall | None, **done: Any
+        record: RecordedRequest, text: str, call: ToolCall | None, **fields: Any
     ) -> dict[str, Any]:
         message: dict[str, Any] = {"role": "assistant", "content": text}
         if call is not None:
@@ -647,7 +647,7 @@ class _Ollama:
             function = {"name": call.name, "arguments": dict(call.arguments)}
             message["tool_calls"] = [{"function": function}]
         created_at = time.strftime("%Y-%m-%dT%H:%M:%S.000000Z", time.gmtime())
-        return {"model": record.model, "created_at": created_at, "message": message, **done}
+        return {"model": record.model, "created_at": created_at, "message": message, **fields}
 
     @classmethod
     def _done(

@@ -130,4 +130,21 @@ async def test_with_agents_tracing_a_turn_is_traced(
         await ChatKitClient(http).create_thread("hello")
 
     assert len(recorded_traces.traces) == 1
+
+
+async def test_with_agents_tracing_but_no_openai_key_a_turn_sends_no_trace(
+    settings: Settings,
+    fake_provider: FakeProvider,
+    openai_key: None,
+    recorded_traces: TraceRecorder,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    # This provider's turns need no OpenAI key, so most projects have none.
+    monkeypatch.delenv("OPENAI_API_KEY")
+    settings = settings.model_copy(update={"agents_tracing": True})
+
+    async with serve_in_process(settings) as http:
+        await ChatKitClient(http).create_thread("hello")
+
+    assert recorded_traces.traces == []
 {%- endif %}
