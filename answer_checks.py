@@ -60,16 +60,32 @@ def port_problems(port: str) -> list[str]:
 
 
 def model_problems(model: str, provider: str, answers: Mapping) -> list[str]:
-    if model == "auto" or re.fullmatch(rf"{re.escape(provider)}/\S+", model):
+    routes = provider_routes(answers)
+    if model == "auto" or re.fullmatch(rf"{re.escape(routes[provider])}/\S+", model):
         return []
     example = answers["_default_models"][provider]
-    model_provider = model.partition("/")[0]
-    if model_provider in answers["_choices"]["provider"]:
+    route, _, name = model.partition("/")
+    if provider == "ollama" and route == "ollama":
+        # LiteLLM's ollama/ route is Ollama's /api/generate: one prompt, no native tool calls.
+        return [
+            f"model {model!r} takes LiteLLM's ollama/ route (/api/generate, no native tool "
+            f"calls); the agent needs the ollama_chat/ route: answer model=ollama_chat/{name}"
+        ]
+    model_provider = next((p for p, r in routes.items() if r == route), None)
+    if model_provider is not None:
         return [
             f"model {model!r} is for provider {model_provider}: answer provider={model_provider}, "
             f"or give a model for {provider} such as {example!r}"
         ]
     return [f"model {model!r} must be auto or a LiteLLM model of {provider}, such as {example!r}"]
+
+
+def provider_routes(answers: Mapping) -> dict[str, str]:
+    """Each provider's LiteLLM route, the prefix of its default model: ollama's is ollama_chat."""
+    return {
+        provider: answers["_default_models"][provider].partition("/")[0]
+        for provider in answers["_choices"]["provider"]
+    }
 
 
 def refuse_invalid_answers(answers: Mapping) -> str:

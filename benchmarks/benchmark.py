@@ -41,11 +41,13 @@ import httpx
 BENCHMARKS = Path(__file__).resolve().parent
 GC_PAUSES = BENCHMARKS / "gc_pauses.py"
 
-# Where the fake provider serves each provider's API, and the key variable LiteLLM requires.
-PROVIDER_API = {
+# Where the fake provider serves each provider's API, and the key variable LiteLLM requires, by
+# the LiteLLM route of the project's model (Ollama's, ollama_chat, takes no key).
+PROVIDER_API: dict[str, tuple[str, str | None]] = {
     "gemini": ("/v1beta", "GEMINI_API_KEY"),
     "openai": ("/v1", "OPENAI_API_KEY"),
     "anthropic": ("", "ANTHROPIC_API_KEY"),
+    "ollama_chat": ("", None),
 }
 # Long enough that the echoed reply splits into every requested chunk.
 MESSAGE = "Tell me, in a few words, what a benchmark measures and what it cannot."
@@ -58,7 +60,8 @@ STARTUP_TIMEOUT_S = 180
 
 @dataclass(frozen=True)
 class Project:
-    """A baked project: where it is, its package, and the provider and store it was baked with."""
+    """A baked project: where it is, its package, its provider's LiteLLM route (`gemini`,
+    `ollama_chat`) and the store it was baked with."""
 
     root: Path
     package: str
@@ -614,7 +617,7 @@ def environment(project: Project, provider_url: str, work: Path) -> dict[str, st
     env = {
         **os.environ,
         "LLM_BASE_URL": provider_url + suffix,
-        key: "fake-key",
+        **({key: "fake-key"} if key else {}),
         # Neither the developer's .env nor traces to OpenAI's platform.
         "ENV_FILE": "",
         "AGENTS_TRACING": "false",

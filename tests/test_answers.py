@@ -72,7 +72,7 @@ INVALID_ANSWERS = {
     "port=65536": "port '65536' is not an integer from 1 to 65535",
     "port=eighty": "port 'eighty' is not an integer from 1 to 65535",
     "port=-1": "port '-1' is not an integer from 1 to 65535",
-    "provider=mistral": "provider 'mistral' is not one of gemini, openai, anthropic",
+    "provider=mistral": "provider 'mistral' is not one of gemini, openai, anthropic, ollama",
     "store=redis": "store 'redis' is not one of sqlite, postgres, memory",
     "model=gpt-5.5": (
         "model 'gpt-5.5' must be auto or a LiteLLM model of gemini, "
@@ -88,7 +88,7 @@ def test_an_invalid_answer_is_one_line_on_stderr_and_nothing_is_written(bake_cli
     assert_refused(result, output, [f"Error: {line}"])
 
 
-@pytest.mark.parametrize("provider", ["gemini", "anthropic"])
+@pytest.mark.parametrize("provider", ["gemini", "anthropic", "ollama"])
 def test_a_model_of_another_provider_suggests_that_provider(bake_cli, provider):
     result, output = bake_cli("--no-input", f"provider={provider}", "model=openai/gpt-5.5")
 
@@ -98,6 +98,32 @@ def test_a_model_of_another_provider_suggests_that_provider(bake_cli, provider):
         [
             "Error: model 'openai/gpt-5.5' is for provider openai: answer provider=openai, "
             f"or give a model for {provider} such as {CONTEXT['_default_models'][provider]!r}"
+        ],
+    )
+
+
+def test_an_ollama_chat_model_given_another_provider_suggests_provider_ollama(bake_cli):
+    result, output = bake_cli("--no-input", "provider=openai", "model=ollama_chat/qwen3")
+
+    assert_refused(
+        result,
+        output,
+        [
+            "Error: model 'ollama_chat/qwen3' is for provider ollama: answer provider=ollama, "
+            "or give a model for openai such as 'openai/gpt-5.5'"
+        ],
+    )
+
+
+def test_an_ollama_model_on_litellms_generate_route_suggests_the_chat_route(bake_cli):
+    result, output = bake_cli("--no-input", "provider=ollama", "model=ollama/qwen3")
+
+    assert_refused(
+        result,
+        output,
+        [
+            "Error: model 'ollama/qwen3' takes LiteLLM's ollama/ route (/api/generate, no native "
+            "tool calls); the agent needs the ollama_chat/ route: answer model=ollama_chat/qwen3"
         ],
     )
 
@@ -121,7 +147,9 @@ def test_an_invalid_answer_at_the_prompts_is_refused_the_same_way(bake_cli):
     result, output = bake_cli(stdin="\n\nmistral\n\n\n\n")
 
     assert_refused(
-        result, output, ["Error: provider 'mistral' is not one of gemini, openai, anthropic"]
+        result,
+        output,
+        ["Error: provider 'mistral' is not one of gemini, openai, anthropic, ollama"],
     )
 
 
@@ -176,6 +204,13 @@ def test_an_explicit_model_of_the_chosen_provider_is_kept(cookies):
 
     settings = next((result.project_path / "backend").glob("*/settings.py")).read_text()
     assert 'DEFAULT_MODEL = "anthropic/claude-haiku-5-5"' in settings
+
+
+def test_an_explicit_ollama_chat_model_is_kept(cookies):
+    result = cookies.bake(extra_context={"provider": "ollama", "model": "ollama_chat/qwen3"})
+
+    settings = next((result.project_path / "backend").glob("*/settings.py")).read_text()
+    assert 'DEFAULT_MODEL = "ollama_chat/qwen3"' in settings
 
 
 def test_no_file_of_a_renamed_project_names_the_default_package(cookies):

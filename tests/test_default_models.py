@@ -27,9 +27,14 @@ def model_map(cookies_session) -> dict:
     return json.loads(Path(path.stdout.strip()).read_text())
 
 
+# LiteLLM's map keys the Ollama models it lists as ollama/<name>, whatever their route.
+MAP_PROVIDERS = {"ollama_chat": "ollama"}
+
+
 def entry(model_map: dict, model: str) -> dict | None:
-    provider, _, name = model.partition("/")
-    candidate = model_map.get(model) or model_map.get(name)
+    route, _, name = model.partition("/")
+    provider = MAP_PROVIDERS.get(route, route)
+    candidate = model_map.get(f"{provider}/{name}") or model_map.get(name)
     return candidate if candidate and candidate.get("litellm_provider") == provider else None
 
 

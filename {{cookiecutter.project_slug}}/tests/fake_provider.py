@@ -1,9 +1,9 @@
-"""Local fake OpenAI / Anthropic / Gemini streaming server, so LiteLLM runs offline in tests.
+"""Local fake OpenAI / Anthropic / Gemini / Ollama streaming server, so LiteLLM runs offline.
 
 The server speaks each provider's real HTTP API closely enough that LiteLLM's own request and
 stream-parsing code runs unchanged. Every response carries the same provider id on purpose
-(``chatcmpl-fake``, ``msg_fake``, ``toolu_fake``, ``call_fake``, responseId ``fake``): the backend
-must never rely on provider ids being unique.
+(``chatcmpl-fake``, ``msg_fake``, ``toolu_fake``, ``call_fake``, responseId ``fake``; Ollama sends
+none): the backend must never rely on provider ids being unique.
 
 In-process use (pytest)::
 
@@ -24,8 +24,8 @@ CLI use (`make demo`, the template's benchmarks, a backend to try by hand)::
 
     python tests/fake_provider.py --port 0 --chunks 16 --delay 0
     # prints FAKE_PROVIDER_URL=http://127.0.0.1:PORT, then the environment lines that point this
-    # project's provider at it (GEMINI_API_BASE=..., GEMINI_API_KEY=... for gemini), then a blank
-    # line, and serves until SIGTERM/SIGINT
+    # project's provider at it (GEMINI_API_BASE=..., GEMINI_API_KEY=... for gemini; only
+    # OLLAMA_API_BASE=... for ollama), then a blank line, and serves until SIGTERM/SIGINT
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ OPENAI_CALL_ID = "call_fake"
 ANTHROPIC_ID = "msg_fake"
 ANTHROPIC_CALL_ID = "toolu_fake"
 GEMINI_ID = "fake"
-PROVIDERS = ("openai", "anthropic", "gemini")
+PROVIDERS = ("openai", "anthropic", "gemini", "ollama")
 
 Turn = tuple[str, str]
 
@@ -230,6 +230,8 @@ _TRANSCRIPTS = {
     "openai": _openai_transcript,
     "anthropic": _anthropic_transcript,
     "gemini": _gemini_transcript,
+    # Ollama's /api/chat messages have OpenAI's roles and shape; tool arguments are objects.
+    "ollama": _openai_transcript,
 }
 
 
@@ -284,7 +286,31 @@ def _gemini_media(body: dict[str, Any]) -> list[Media]:
     return out
 
 
-_MEDIA = {"openai": _openai_media, "anthropic": _anthropic_media, "gemini": _gemini_media}
+# Ollama's images are bare base64, with no type: their first bytes tell it.
+IMAGE_SIGNATURES = {
+    b"\x89PNG": "image/png",
+    b"\xff\xd8\xff": "image/jpeg",
+    b"GIF8": "image/gif",
+    b"RIFF": "image/webp",
+}
+
+
+def _ollama_media(body: dict[str, Any]) -> list[Media]:
+    out: list[Media] = []
+    for message in body.get("messages") or []:
+        for image in message.get("images") or []:
+            data = base64.b64decode(image)
+            kind = next((t for sig, t in IMAGE_SIGNATURES.items() if data.startswith(sig)), None)
+            out.append((kind or "application/octet-stream", data))
+    return out
+
+
+_MEDIA = {
+    "openai": _openai_media,
+    "anthropic": _anthropic_media,
+    "gemini": _gemini_media,
+    "ollama": _ollama_media,
+}
 
 
 @dataclass(frozen=True)
@@ -356,11 +382,16 @@ def _sse(data: Any) -> bytes:
     return f"data: {_compact(data)}\n\n".encode()
 
 
+def _ndjson(data: Any) -> bytes:
+    return f"{_compact(data)}\n".encode()
+
+
 def _arguments_json(call: ToolCall) -> str:
     return _compact(dict(call.arguments))
 
 
 class _OpenAI:
+    stream_media_type = "text/event-stream"
     error_types: ClassVar[dict[int, str]] = {
         400: "invalid_request_error",
         401: "invalid_request_error",
@@ -441,6 +472,7 @@ def _openai_usage(record: RecordedRequest, text: str) -> dict[str, int]:
 
 
 class _Anthropic:
+    stream_media_type = "text/event-stream"
     error_types: ClassVar[dict[int, str]] = {
         400: "invalid_request_error",
         401: "authentication_error",
@@ -534,6 +566,7 @@ class _Anthropic:
 
 
 class _Gemini:
+    stream_media_type = "text/event-stream"
     statuses: ClassVar[dict[int, str]] = {
         400: "INVALID_ARGUMENT",
         401: "UNAUTHENTICATED",
@@ -599,7 +632,69 @@ class _Gemini:
         }
 
 
-_DIALECTS: dict[str, Any] = {"openai": _OpenAI, "anthropic": _Anthropic, "gemini": _Gemini}
+class _Ollama:
+    """Ollama's /api/chat: one JSON object per line, the last with ``done`` and the counts."""
+
+    stream_media_type = "application/x-ndjson"
+
+    @staticmethod
+    def _message(
+        record: RecordedRequest, text: str, call: ToolCall | None, **fields: Any
+    ) -> dict[str, Any]:
+        message: dict[str, Any] = {"role": "assistant", "content": text}
+        if call is not None:
+            # Ollama sends a call whole, its arguments an object, in a chunk of its own.
+            function = {"name": call.name, "arguments": dict(call.arguments)}
+            message["tool_calls"] = [{"function": function}]
+        created_at = time.strftime("%Y-%m-%dT%H:%M:%S.000000Z", time.gmtime())
+        return {"model": record.model, "created_at": created_at, "message": message, **fields}
+
+    @classmethod
+    def _done(
+        cls, record: RecordedRequest, text: str, content: str, call: ToolCall | None
+    ) -> dict[str, Any]:
+        prompt, completion = _usage_counts(record, text)
+        # Ollama says "stop" after a tool call too; LiteLLM makes it tool_calls.
+        return cls._message(
+            record,
+            content,
+            call,
+            done=True,
+            done_reason="stop",
+            total_duration=1_000_000,
+            prompt_eval_count=prompt,
+            eval_count=completion,
+        )
+
+    @classmethod
+    def events(
+        cls, record: RecordedRequest, text: str, call: ToolCall | None, chunks: int
+    ) -> list[Event]:
+        events: list[Event] = [
+            (True, _ndjson(cls._message(record, piece, None, done=False)))
+            for piece in split_text(text, chunks)
+        ]
+        if call is not None:
+            events.append((False, _ndjson(cls._message(record, "", call, done=False))))
+        events.append((False, _ndjson(cls._done(record, text, "", None))))
+        return events
+
+    @classmethod
+    def complete(cls, record: RecordedRequest, text: str, call: ToolCall | None) -> dict[str, Any]:
+        return cls._done(record, text, text, call)
+
+    @staticmethod
+    def error(status: int, message: str) -> dict[str, Any]:
+        return {"error": message}
+
+
+_DIALECTS: dict[str, Any] = {
+    "openai": _OpenAI,
+    "anthropic": _Anthropic,
+    "gemini": _Gemini,
+    "ollama": _Ollama,
+}
+# Ollama's server sends no request id.
 _REQUEST_ID_HEADER = {"openai": "x-request-id", "anthropic": "request-id", "gemini": "x-request-id"}
 
 
@@ -648,6 +743,7 @@ class FakeProvider:
                 Route("/v1/chat/completions", self._openai, methods=["POST"]),
                 Route("/v1/messages", self._anthropic, methods=["POST"]),
                 Route("/v1beta/models/{target:path}", self._gemini, methods=["POST"]),
+                Route("/api/chat", self._ollama, methods=["POST"]),
             ],
             exception_handlers={HTTPException: self._http_error},
         )
@@ -722,7 +818,7 @@ class FakeProvider:
 
     def base_url(self, provider: str) -> str:
         """Base URL LiteLLM expects for ``provider`` (openai needs /v1, gemini /v1beta)."""
-        suffix = {"openai": "/v1", "anthropic": "", "gemini": "/v1beta"}
+        suffix = {"openai": "/v1", "anthropic": "", "gemini": "/v1beta", "ollama": ""}
         if provider not in suffix:
             raise ValueError(f"unknown provider {provider!r}; expected one of {PROVIDERS}")
         return self.url + suffix[provider]
@@ -730,6 +826,8 @@ class FakeProvider:
     def env(self, provider: str) -> dict[str, str]:
         """Environment variables that point LiteLLM's ``provider/*`` models at this server."""
         base = self.base_url(provider)
+        if provider == "ollama":  # a local server: no key
+            return {"OLLAMA_API_BASE": base}
         names = {
             "openai": ("OPENAI_BASE_URL", "OPENAI_API_KEY"),
             "anthropic": ("ANTHROPIC_API_BASE", "ANTHROPIC_API_KEY"),
@@ -780,6 +878,9 @@ class FakeProvider:
     async def _anthropic(self, request: Request) -> Response:
         return await self._handle(request, "anthropic", None)
 
+    async def _ollama(self, request: Request) -> Response:
+        return await self._handle(request, "ollama", None)
+
     async def _gemini(self, request: Request) -> Response:
         model, _, action = request.path_params["target"].rpartition(":")
         if action not in ("streamGenerateContent", "generateContent") or not model:
@@ -814,7 +915,8 @@ class FakeProvider:
         with self._lock:
             self._requests.append(record)
             reply = self._queue.popleft() if valid and self._queue else None
-        headers = {_REQUEST_ID_HEADER[provider]: "req_fake"}
+        request_id = _REQUEST_ID_HEADER.get(provider)
+        headers = {request_id: "req_fake"} if request_id else {}
         if not valid:
             return JSONResponse(dialect.error(400, "body is not a JSON object"), 400, headers)
         if reply is None:
@@ -845,7 +947,7 @@ class FakeProvider:
             cut_after = reply.keep_chunks if reply.keep_chunks is not None else max(1, total // 2)
         headers["cache-control"] = "no-cache"
         return StreamingResponse(
-            self._paced(events, cut_after), 200, headers, media_type="text/event-stream"
+            self._paced(events, cut_after), 200, headers, media_type=dialect.stream_media_type
         )
 
     async def _paced(self, events: list[Event], cut_after: int | None) -> AsyncIterator[bytes]:

@@ -8,7 +8,9 @@ from chatkit.agents import ThreadItemConverter
 from chatkit.types import AssistantMessageItem, Attachment, UserMessageTagContent
 from openai.types.responses import (
     ResponseInputContentParam,
+{%- if cookiecutter.provider != "ollama" %}
     ResponseInputFileParam,
+{%- endif %}
     ResponseInputImageParam,
     ResponseInputTextParam,
 )
@@ -21,10 +23,17 @@ class ChatCompletionsConverter(ThreadItemConverter):
     SDK's chat-completions converter, which LitellmModel goes through, rejects those with
     `UserError: Unknown content`, so every turn after the first would fail. String content is
     accepted by both the chat-completions and the Responses paths.
+{%- if cookiecutter.provider == "ollama" %}
+
+    Attachments go as image or text parts, with their bytes from `contents` (by attachment id);
+    one without bytes there, beyond the turn's budget, goes as a short note. LiteLLM sends an
+    image part's bytes in the Ollama message's `images`; PDFs are never accepted (settings.py).
+{%- else %}
 
     Attachments go as image, file (PDF) or text parts, with their bytes from `contents` (by
     attachment id); one without bytes there, beyond the turn's budget, goes as a short note.
     LiteLLM turns image and file parts into each provider's own.
+{%- endif %}
     """
 
     def __init__(self, contents: Mapping[str, bytes] | None = None) -> None:
@@ -48,16 +57,26 @@ class ChatCompletionsConverter(ThreadItemConverter):
         content = self.contents.get(attachment.id)
         kind = "image" if attachment.type == "image" else "file"
         if content is None:
-            return ResponseInputTextParam(type="input_text", text=f"[{kind}: {attachment.name}]")
+            return text_part(f"[{kind}: {attachment.name}]")
         data_url = f"data:{attachment.mime_type};base64,{base64.b64encode(content).decode()}"
         if kind == "image":
             return ResponseInputImageParam(type="input_image", image_url=data_url, detail="auto")
+{%- if cookiecutter.provider != "ollama" %}
         if attachment.mime_type == "application/pdf":
             return ResponseInputFileParam(
                 type="input_file", file_data=data_url, filename=attachment.name
             )
+{%- endif %}
         # Text types (attachments.create accepts no others); the name says where it ends.
         text = content.decode("utf-8", errors="replace")
-        return ResponseInputTextParam(
-            type="input_text", text=f"[file: {attachment.name}]\n{text}\n[end of {attachment.name}]"
-        )
+        return text_part(f"[file: {attachment.name}]\n{text}\n[end of {attachment.name}]")
+
+
+def text_part(text: str) -> ResponseInputTextParam:
+{%- if cookiecutter.provider == "ollama" %}
+    # LiteLLM joins a message's text parts into Ollama's one `content` with nothing between, so
+    # an attachment's text starts on lines of its own.
+    return ResponseInputTextParam(type="input_text", text=f"\n\n{text}")
+{%- else %}
+    return ResponseInputTextParam(type="input_text", text=text)
+{%- endif %}

@@ -23,14 +23,23 @@ DATABASE_EXAMPLE = "sqlite:///path/to/chatkit.db"
 DATABASE_SCHEMES = ("postgresql", "postgres")
 DATABASE_EXAMPLE = "postgresql://user:password@host:5432/db"
 {%- endif %}
+{%- if cookiecutter.provider == "ollama" %}
+# The attachment types converter.py can send the model (images and text), with the file
+# extensions the chat page's file picker offers for each. Not PDFs: Ollama's chat API takes
+# images only, and LiteLLM refuses a PDF part for it, which would fail the turn and every later
+# one of the thread (the PDF goes again with its history).
+{%- else %}
 # The attachment types converter.py can send the model (images, PDFs and text), with the file
 # extensions the chat page's file picker offers for each.
+{%- endif %}
 SENDABLE_MIME_TYPES = {
     "image/png": [".png"],
     "image/jpeg": [".jpg", ".jpeg"],
     "image/gif": [".gif"],
     "image/webp": [".webp"],
+{%- if cookiecutter.provider != "ollama" %}
     "application/pdf": [".pdf"],
+{%- endif %}
     "text/plain": [".txt"],
     "text/markdown": [".md"],
     "text/csv": [".csv"],

@@ -36,7 +36,12 @@ ENDPOINT_VARIABLES = {
     "gemini": ("GEMINI_API_BASE",),
     "openai": ("OPENAI_BASE_URL", "OPENAI_API_BASE"),
     "anthropic": ("ANTHROPIC_API_BASE", "ANTHROPIC_BASE_URL"),
+    "ollama_chat": ("OLLAMA_API_BASE",),
 }
+
+# Routes to a model server of one's own, with the provider LiteLLM's map lists their models
+# under. They take no key, and any model pulled into the server works, listed or not.
+LOCAL_ROUTES = {"ollama_chat": "ollama"}
 
 
 def settings_or_exit() -> Settings:
@@ -65,8 +70,12 @@ def missing_api_key(settings: Settings) -> str | None:
     """One line naming the variables that LLM_MODEL's provider needs and lacks, else None.
 
     LiteLLM's own check, so any LiteLLM model works once its key is set. A custom endpoint
-    (LLM_BASE_URL or the provider's own variable) needs a key as well.
+    (LLM_BASE_URL or the provider's own variable) needs a key as well. A local server needs
+    none: LiteLLM's check asks an Ollama model for OLLAMA_API_BASE, though it falls back to
+    http://localhost:11434 without it.
     """
+    if settings.llm_model.partition("/")[0] in LOCAL_ROUTES:
+        return None
     import litellm
 
     check = litellm.validate_environment(model=settings.llm_model, api_base=settings.llm_base_url)
@@ -105,7 +114,7 @@ def endpoint_warning(settings: Settings) -> str | None:
     """Why the model's custom endpoint, if any, will not be found; None if it looks right.
 
     LiteLLM appends the API's path to it: /models/<model>:streamGenerateContent for Gemini,
-    /chat/completions for OpenAI, /v1/messages for Anthropic.
+    /chat/completions for OpenAI, /v1/messages for Anthropic, /api/chat for Ollama.
     """
     provider = settings.llm_model.partition("/")[0]
     if settings.llm_base_url:
@@ -121,6 +130,8 @@ def endpoint_warning(settings: Settings) -> str | None:
         return f"{variable} should end in /v1 for OpenAI's API, e.g. https://host/v1"
     if provider == "anthropic" and path.endswith("/v1"):
         return f"{variable} should not end in /v1 for Anthropic: LiteLLM adds /v1/messages"
+    if provider == "ollama_chat" and path.endswith(("/api", "/v1")):
+        return f"{variable} should not end in /api or /v1 for Ollama: LiteLLM adds /api/chat"
     return None
 
 
@@ -129,7 +140,8 @@ def model_warning(
 ) -> str | None:
     """Why `model` may stop working, naming the template's default to consider; None if fine.
 
-    Checks LiteLLM's bundled model map (`litellm.model_cost`, read offline).
+    Checks LiteLLM's bundled model map (`litellm.model_cost`, read offline). A local server's
+    model missing from it is no sign of a typo (see LOCAL_ROUTES).
     """
     import litellm
 
@@ -137,6 +149,8 @@ def model_warning(
     today = date.today() if today is None else today
     entry = model_entry(model_map, model)
     if entry is None:
+        if model.partition("/")[0] in LOCAL_ROUTES:
+            return None
         problem = "is not in LiteLLM's model map, so it may be misspelt or retired"
     else:
         retired = retirement_date(entry)
@@ -149,9 +163,11 @@ def model_warning(
 
 
 def model_entry(model_map: Mapping[str, Any], model: str) -> Mapping[str, Any] | None:
-    """The map's entry for `provider/name`, which LiteLLM keys by either form."""
-    provider, _, name = model.partition("/")
-    entry = model_map.get(model) or model_map.get(name)
+    """The map's entry for `route/name`, which LiteLLM keys by either form (a local route's
+    models by their provider's name: ollama_chat/llama3.1 as ollama/llama3.1)."""
+    route, _, name = model.partition("/")
+    provider = LOCAL_ROUTES.get(route, route)
+    entry = model_map.get(f"{provider}/{name}") or model_map.get(name)
     return entry if entry and entry.get("litellm_provider") == provider else None
 
 

@@ -67,10 +67,25 @@ async def test_an_image_gets_an_upload_link_and_a_preview_link(alice: ChatKitCli
     assert upload["method"] == "POST"
     assert f"/attachments/{attachment['id']}/upload?token=" in upload["url"]
     assert f"/attachments/{attachment['id']}?token=" in attachment["preview_url"]
+{%- if cookiecutter.provider == "ollama" %}
+
+
+async def test_a_pdf_is_refused_with_415_naming_what_is_accepted(alice: ChatKitClient):
+    # Ollama takes no PDFs: refused here, not in a turn that would fail for good.
+    response = await create(alice, "paper.pdf", 1_000, "application/pdf")
+
+    assert response.status_code == 415
+    assert "image/png" in response.json()["detail"]
+
+
+async def test_a_text_file_is_a_file_attachment(alice: ChatKitClient):
+    response = await create(alice, "notes.txt", 1_000, "text/plain")
+{%- else %}
 
 
 async def test_a_pdf_is_a_file_attachment(alice: ChatKitClient):
     response = await create(alice, "paper.pdf", 1_000, "application/pdf")
+{%- endif %}
 
     assert response.json()["type"] == "file"
 

@@ -102,19 +102,25 @@ def test_the_line_says_what_is_expected(settings: Settings):
 
 
 @pytest.mark.parametrize(
-    ("variable", "url", "expected"),
+    ("route", "variable", "url", "expected"),
     [
-        ("GEMINI_API_BASE", "https://gateway.example/gemini", "/v1beta"),
-        ("OPENAI_BASE_URL", "https://gateway.example/openai", "/v1"),
-        ("ANTHROPIC_API_BASE", "https://gateway.example/anthropic/v1", "not end in /v1"),
+        ("gemini", "GEMINI_API_BASE", "https://gateway.example/gemini", "/v1beta"),
+        ("openai", "OPENAI_BASE_URL", "https://gateway.example/openai", "/v1"),
+        ("anthropic", "ANTHROPIC_API_BASE", "https://gateway.example/v1", "not end in /v1"),
+        ("ollama_chat", "OLLAMA_API_BASE", "http://127.0.0.1:11434/api", "not end in /api"),
+        ("ollama_chat", "OLLAMA_API_BASE", "http://127.0.0.1:11434/v1/", "not end in /api"),
     ],
 )
 def test_a_base_url_without_its_providers_suffix_gets_a_warning(
-    variable: str, url: str, expected: str, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    route: str,
+    variable: str,
+    url: str,
+    expected: str,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
 ):
-    provider = variable.split("_")[0].lower()
     monkeypatch.setenv(variable, url)
-    settings = settings.model_copy(update={"llm_model": f"{provider}/some-model"})
+    settings = settings.model_copy(update={"llm_model": f"{route}/some-model"})
 
     warning = endpoint_warning(settings) or ""
 
@@ -123,19 +129,19 @@ def test_a_base_url_without_its_providers_suffix_gets_a_warning(
 
 
 @pytest.mark.parametrize(
-    ("provider", "url"),
+    ("route", "url"),
     [
         ("gemini", "https://gateway.example/v1beta"),
         ("openai", "https://gateway.example/v1/"),
         ("anthropic", "https://gateway.example"),
+        ("ollama_chat", "http://127.0.0.1:11434"),
+        ("ollama_chat", "https://gateway.example/ollama/"),
     ],
 )
 def test_a_base_url_with_its_providers_suffix_gets_no_warning(
-    provider: str, url: str, settings: Settings
+    route: str, url: str, settings: Settings
 ):
-    settings = settings.model_copy(
-        update={"llm_model": f"{provider}/some-model", "llm_base_url": url}
-    )
+    settings = settings.model_copy(update={"llm_model": f"{route}/some-model", "llm_base_url": url})
 
     assert endpoint_warning(settings) is None
 

@@ -14,13 +14,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from {{ cookiecutter.project_slug }}.settings import DEFAULT_MODEL
-
 from fake_provider import FakeProvider
+from support.project import PROVIDER
 
 pytestmark = pytest.mark.process
-
-PROVIDER = DEFAULT_MODEL.partition("/")[0]
 
 HELLO = {
     "type": "threads.create",

@@ -109,7 +109,8 @@ async def test_a_failed_model_call_is_logged_as_an_error(
 async def test_nothing_at_info_holds_the_key_the_token_or_message_text(
     http: httpx.AsyncClient, fake_provider: FakeProvider, caplog: pytest.LogCaptureFixture
 ):
-    [key] = [value for name, value in fake_provider.env(PROVIDER).items() if "KEY" in name]
+    # Ollama's has none.
+    keys = [value for name, value in fake_provider.env(PROVIDER).items() if "KEY" in name]
     token = "tok-3f9a1c77e2"
     text = "my locker code is 58-21-07"
     body = request("threads.create", input=user_input(text))
@@ -121,7 +122,7 @@ async def test_nothing_at_info_holds_the_key_the_token_or_message_text(
     assert records
     for formatter in (TextFormatter(), JsonFormatter()):
         output = "\n".join(formatter.format(record) for record in records)
-        assert [secret for secret in (key, token, text) if secret in output] == []
+        assert [secret for secret in (*keys, token, text) if secret in output] == []
 
 
 async def test_json_lines_parse_and_carry_the_request_fields(chatkit: ChatKitClient):

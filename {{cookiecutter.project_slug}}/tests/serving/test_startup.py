@@ -1,9 +1,15 @@
+{%- if cookiecutter.provider == "ollama" -%}
+"""Start-up: Ollama needs no key, another provider's model its key; a doubtful model warns."""
+{%- else -%}
 """Start-up: no key for the model stops the server with one line; a doubtful model warns."""
+{%- endif %}
 
 import logging
+{%- if cookiecutter.provider != "ollama" %}
 import os
 import subprocess
 import sys
+{%- endif %}
 from datetime import date
 
 import pytest
@@ -13,10 +19,20 @@ from {{ cookiecutter.project_slug }}.startup import missing_api_key, model_warni
 
 from fake_provider import FakeProvider
 from support.chatkit_client import ChatKitClient, text_of
-from support.project import PROJECT_ROOT, PROVIDER
+{%- if cookiecutter.provider == "ollama" %}
+from support.project import ROUTE
+{%- else %}
+from support.project import PROJECT_ROOT, PROVIDER, ROUTE
+{%- endif %}
 from support.server import serve_in_process
 
 TODAY = date(2030, 1, 1)
+{%- if cookiecutter.provider == "ollama" %}
+# LiteLLM's map lists the few Ollama models it knows as ollama/<name>.
+MAP_PROVIDER = "ollama"
+{%- else %}
+MAP_PROVIDER = ROUTE
+{%- endif %}
 
 # The variables LiteLLM reads each provider's key from.
 KEY_VARIABLES = {
@@ -25,7 +41,11 @@ KEY_VARIABLES = {
     "anthropic": ("ANTHROPIC_API_KEY",),
 }
 # A provider other than this project's, for a model of another provider.
+{%- if cookiecutter.provider == "ollama" %}
+OTHER_PROVIDER = "openai"
+{%- else %}
 OTHER_PROVIDER = "anthropic" if PROVIDER == "openai" else "openai"
+{%- endif %}
 
 
 def is_reply_done(event: dict) -> bool:
@@ -37,6 +57,23 @@ def no_key(monkeypatch: pytest.MonkeyPatch) -> None:
     for names in KEY_VARIABLES.values():
         for name in names:
             monkeypatch.delenv(name, raising=False)
+{%- if cookiecutter.provider == "ollama" %}
+
+
+def test_an_ollama_model_needs_no_key_nor_endpoint_variable(
+    settings: Settings, no_key: None, monkeypatch: pytest.MonkeyPatch
+):
+    # LiteLLM's own check asks for OLLAMA_API_BASE, yet falls back to localhost:11434.
+    monkeypatch.delenv("OLLAMA_API_BASE", raising=False)
+
+    assert missing_api_key(settings) is None
+
+
+def test_an_ollama_model_at_a_custom_endpoint_needs_no_key(settings: Settings, no_key: None):
+    settings = settings.model_copy(update={"llm_base_url": "http://127.0.0.1:9"})
+
+    assert missing_api_key(settings) is None
+{%- else %}
 
 
 @pytest.mark.process
@@ -76,6 +113,7 @@ def test_any_of_the_providers_key_variables_will_do(
     monkeypatch.setenv(KEY_VARIABLES[PROVIDER][-1], "a-key")
 
     assert missing_api_key(settings) is None
+{%- endif %}
 
 
 def test_a_model_of_another_provider_needs_that_providers_key(settings: Settings, no_key: None):
@@ -106,6 +144,17 @@ async def test_a_model_of_another_provider_answers_once_its_key_is_set(
 
     assert ready.status_code == 200
     assert [text_of(event["item"]) for event in events if is_reply_done(event)] == ["echo: hi"]
+{%- if cookiecutter.provider == "ollama" %}
+
+
+async def test_ready_is_200_with_no_key_nor_endpoint_variable(
+    settings: Settings, fake_provider: FakeProvider, no_key: None
+):
+    async with serve_in_process(settings) as http:
+        response = await http.get("/ready")
+
+    assert response.status_code == 200
+{%- else %}
 
 
 async def test_ready_is_503_naming_the_variable_when_no_key_is_set(
@@ -119,6 +168,7 @@ async def test_ready_is_503_naming_the_variable_when_no_key_is_set(
     assert response.status_code == 503
     assert response.json()["reason"] == "configuration"
     assert KEY_VARIABLES[PROVIDER][0] in response.json()["detail"]
+{%- endif %}
 
 
 async def test_health_stays_ok_when_no_key_is_set(
@@ -128,22 +178,33 @@ async def test_health_stays_ok_when_no_key_is_set(
         response = await http.get("/health")
 
     assert response.status_code == 200
+{%- if cookiecutter.provider == "ollama" %}
+
+
+def test_a_local_model_unknown_to_litellm_gets_no_warning():
+    # Ollama serves whatever was pulled into it; LiteLLM's map lists only a few.
+    assert model_warning(f"{ROUTE}/my-own-model:7b", {}, TODAY) is None
+{%- else %}
 
 
 def test_a_model_unknown_to_litellm_gets_a_warning_naming_the_default():
-    warning = model_warning(f"{PROVIDER}/no-such-model", {}, TODAY)
+    warning = model_warning(f"{ROUTE}/no-such-model", {}, TODAY)
 
     assert warning is not None
-    assert f"{PROVIDER}/no-such-model" in warning
+    assert f"{ROUTE}/no-such-model" in warning
     assert DEFAULT_MODEL in warning
+{%- endif %}
 
 
 def test_a_model_retired_within_90_days_gets_a_warning_with_the_date():
     model_map = {
-        f"{PROVIDER}/old-model": {"litellm_provider": PROVIDER, "deprecation_date": "2030-03-01"}
+        f"{MAP_PROVIDER}/old-model": {
+            "litellm_provider": MAP_PROVIDER,
+            "deprecation_date": "2030-03-01",
+        }
     }
 
-    warning = model_warning(f"{PROVIDER}/old-model", model_map, TODAY)
+    warning = model_warning(f"{ROUTE}/old-model", model_map, TODAY)
 
     assert warning is not None
     assert "2030-03-01" in warning
@@ -152,17 +213,30 @@ def test_a_model_retired_within_90_days_gets_a_warning_with_the_date():
 
 @pytest.mark.parametrize("retired", ["2030-06-01", None])
 def test_a_model_not_retired_soon_gets_no_warning(retired: str | None):
-    model_map = {f"{PROVIDER}/a-model": {"litellm_provider": PROVIDER, "deprecation_date": retired}}
+    entry = {"litellm_provider": MAP_PROVIDER, "deprecation_date": retired}
 
-    assert model_warning(f"{PROVIDER}/a-model", model_map, TODAY) is None
+    assert model_warning(f"{ROUTE}/a-model", {f"{MAP_PROVIDER}/a-model": entry}, TODAY) is None
 
 
 def test_the_default_model_gets_no_warning_from_litellms_own_map():
     assert model_warning(DEFAULT_MODEL) is None
+{%- if cookiecutter.provider == "ollama" %}
+
+
+def test_a_warning_is_logged_at_start_up(settings: Settings, caplog: pytest.LogCaptureFixture):
+    settings = settings.model_copy(update={"llm_base_url": "http://127.0.0.1:11434/v1"})
+
+    with caplog.at_level(logging.WARNING):
+        warn_about_model(settings)
+
+    [record] = caplog.records
+    assert record.levelno == logging.WARNING
+    assert "LLM_BASE_URL" in record.getMessage()
+{%- else %}
 
 
 def test_the_warning_is_logged_at_start_up(settings: Settings, caplog: pytest.LogCaptureFixture):
-    settings = settings.model_copy(update={"llm_model": f"{PROVIDER}/no-such-model"})
+    settings = settings.model_copy(update={"llm_model": f"{ROUTE}/no-such-model"})
 
     with caplog.at_level(logging.WARNING):
         warn_about_model(settings)
@@ -170,3 +244,4 @@ def test_the_warning_is_logged_at_start_up(settings: Settings, caplog: pytest.Lo
     [record] = caplog.records
     assert record.levelno == logging.WARNING
     assert DEFAULT_MODEL in record.getMessage()
+{%- endif %}

@@ -104,10 +104,11 @@ async def test_by_default_a_turn_sends_no_trace(
 {%- if cookiecutter.provider == "openai" %}
 
 
-async def test_with_agents_tracing_a_turn_through_another_endpoint_sends_no_trace(
+async def test_with_agents_tracing_a_turn_through_an_openai_compatible_server_sends_no_trace(
     settings: Settings, fake_provider: FakeProvider, recorded_traces: TraceRecorder
 ):
-    # The fake provider is such an endpoint: OPENAI_BASE_URL points at 127.0.0.1.
+    # The OpenAI-compatible route (vLLM, LM Studio, OpenRouter): OPENAI_BASE_URL points at
+    # another server, here the fake provider on 127.0.0.1, and OPENAI_API_KEY holds its key.
     settings = settings.model_copy(update={"agents_tracing": True})
 
     async with serve_in_process(settings) as http:
@@ -129,4 +130,21 @@ async def test_with_agents_tracing_a_turn_is_traced(
         await ChatKitClient(http).create_thread("hello")
 
     assert len(recorded_traces.traces) == 1
+
+
+async def test_with_agents_tracing_but_no_openai_key_a_turn_sends_no_trace(
+    settings: Settings,
+    fake_provider: FakeProvider,
+    openai_key: None,
+    recorded_traces: TraceRecorder,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    # This provider's turns need no OpenAI key, so most projects have none.
+    monkeypatch.delenv("OPENAI_API_KEY")
+    settings = settings.model_copy(update={"agents_tracing": True})
+
+    async with serve_in_process(settings) as http:
+        await ChatKitClient(http).create_thread("hello")
+
+    assert recorded_traces.traces == []
 {%- endif %}
