@@ -1,85 +1,84 @@
-"""Cross-site requests and DNS rebinding against a live server: a web page on another site can
-neither start a turn nor read a thread, and AUTH_MODE=none does not serve the network."""
+"""Cross-site requests and DNS rebinding: a web page on another site can neither start a turn
+nor read a thread, and AUTH_MODE=none does not serve the network (against a live server)."""
 
 import json
 import socket
-from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from support.chatkit_client import request, user_input
-from support.live_backend import LiveBackend, live_backend
+from {{ cookiecutter.project_slug }}.settings import Settings
 
-pytestmark = pytest.mark.process
+from support.chatkit_client import request, user_input
+from support.live_backend import live_backend
 
 FRONT_END = "http://localhost:5173"
 NEW_THREAD = json.dumps(request("threads.create", input=user_input("hello")))
 LIST_THREADS = json.dumps(request("threads.list"))
+JSON = {"Content-Type": "application/json"}
 
 
-@pytest.fixture(scope="module")
-def backend(server_env: dict[str, str]) -> Iterator[LiveBackend]:
-    with live_backend({**server_env, "CORS_ORIGINS": FRONT_END}) as backend:
-        yield backend
+@pytest.fixture
+def settings(settings: Settings, request: pytest.FixtureRequest) -> Settings:
+    """The suite's settings with the front end's origin, and a test's own overrides."""
+    overrides = {"cors_origins": [FRONT_END], **getattr(request, "param", {})}
+    return settings.model_copy(update=overrides)
 
 
-def thread_count(backend: LiveBackend) -> int:
-    headers = {"Content-Type": "application/json"}
-    response = httpx.post(f"{backend.url}/chatkit", content=LIST_THREADS, headers=headers)
+async def thread_count(http: httpx.AsyncClient) -> int:
+    response = await http.post("/chatkit", content=LIST_THREADS, headers=JSON)
     return len(response.json()["data"])
 
 
-def test_a_text_plain_post_gets_415_and_starts_no_turn(backend: LiveBackend):
+async def test_a_text_plain_post_gets_415_and_starts_no_turn(http: httpx.AsyncClient):
     # What a form or fetch() on any site may send without a CORS preflight.
-    before = thread_count(backend)
+    before = await thread_count(http)
+    text = {"Content-Type": "text/plain"}
 
-    response = httpx.post(
-        f"{backend.url}/chatkit", content=NEW_THREAD, headers={"Content-Type": "text/plain"}
-    )
+    response = await http.post("/chatkit", content=NEW_THREAD, headers=text)
 
     assert response.status_code == 415
-    assert thread_count(backend) == before
+    assert await thread_count(http) == before
 
 
-def test_a_request_from_an_origin_not_listed_gets_403_and_starts_no_turn(backend: LiveBackend):
-    before = thread_count(backend)
-    headers = {"Content-Type": "application/json", "Origin": "https://evil.example"}
+async def test_a_request_from_an_origin_not_listed_gets_403_and_starts_no_turn(
+    http: httpx.AsyncClient,
+):
+    before = await thread_count(http)
+    headers = {**JSON, "Origin": "https://evil.example"}
 
-    response = httpx.post(f"{backend.url}/chatkit", content=NEW_THREAD, headers=headers)
+    response = await http.post("/chatkit", content=NEW_THREAD, headers=headers)
 
     assert response.status_code == 403
     assert "CORS_ORIGINS" in response.json()["detail"]
-    assert thread_count(backend) == before
+    assert await thread_count(http) == before
 
 
-def test_a_request_from_a_listed_origin_is_served(backend: LiveBackend):
-    headers = {"Content-Type": "application/json", "Origin": FRONT_END}
+async def test_a_request_from_a_listed_origin_is_served(http: httpx.AsyncClient):
+    headers = {**JSON, "Origin": FRONT_END}
 
-    response = httpx.post(f"{backend.url}/chatkit", content=LIST_THREADS, headers=headers)
+    response = await http.post("/chatkit", content=LIST_THREADS, headers=headers)
 
     assert response.status_code == 200
     assert response.headers["access-control-allow-origin"] == FRONT_END
 
 
-def test_a_rebound_host_name_gets_400_and_no_thread(backend: LiveBackend):
-    httpx.post(
-        f"{backend.url}/chatkit", content=NEW_THREAD, headers={"Content-Type": "application/json"}
-    )
-    headers = {"Content-Type": "application/json", "Host": "rebind.attacker.example"}
+async def test_a_rebound_host_name_gets_400_and_no_thread(http: httpx.AsyncClient):
+    await http.post("/chatkit", content=NEW_THREAD, headers=JSON)
+    headers = {**JSON, "Host": "rebind.attacker.example"}
 
-    response = httpx.post(f"{backend.url}/chatkit", content=LIST_THREADS, headers=headers)
+    response = await http.post("/chatkit", content=LIST_THREADS, headers=headers)
 
     assert response.status_code == 400
     assert "thr_" not in response.text
 
 
-def test_allowed_hosts_names_the_hosts_served(server_env: dict[str, str]):
-    # 127.0.0.1 for the start-up health check.
-    env = {**server_env, "ALLOWED_HOSTS": "127.0.0.1,chat.example.com"}
-    with live_backend(env) as backend:
-        named = httpx.get(f"{backend.url}/health", headers={"Host": "chat.example.com"})
-        other = httpx.get(f"{backend.url}/health", headers={"Host": "localhost"})
+@pytest.mark.parametrize(
+    "settings", [{"allowed_hosts": ["localhost", "chat.example.com"]}], indirect=True
+)
+async def test_allowed_hosts_names_the_hosts_served(http: httpx.AsyncClient):
+    named = await http.get("/health", headers={"Host": "chat.example.com"})
+    other = await http.get("/health", headers={"Host": "127.0.0.1"})
 
     assert named.status_code == 200
     assert other.status_code == 400
@@ -96,6 +95,7 @@ def network_address() -> str | None:
     return None if address.startswith("127.") else address
 
 
+@pytest.mark.process
 def test_uvicorn_on_every_interface_with_auth_none_refuses_network_requests(
     server_env: dict[str, str],
 ):
