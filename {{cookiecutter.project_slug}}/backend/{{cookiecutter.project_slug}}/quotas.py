@@ -1,4 +1,5 @@
-"""What a user may store and read at once: message and title sizes (400), list page sizes."""
+"""What a user may store and read at once: message and title sizes (400), list page sizes, and
+no NUL characters."""
 
 import json
 from typing import Any
@@ -26,6 +27,33 @@ def check_quotas(request: ChatKitReq, settings: Settings) -> None:
         check_size("tool output", json_size(request.params.result), settings.max_message_chars)
     elif isinstance(request, ThreadsUpdateReq):
         check_size("title", len(request.params.title), settings.max_title_chars)
+
+
+def check_no_nul_characters(body: bytes) -> None:
+    """400 for a NUL character in any string of the request, before anything is stored.
+
+    PostgreSQL cannot store one in text (the query fails, which would be a 500), and no client
+    sends one on purpose; every store refuses them alike.
+    """
+    # JSON can hold one only as this escape, so most bodies need no second look.
+    if b"\\u0000" not in body:
+        return
+    try:
+        request = json.loads(body)
+    except ValueError:
+        return  # not JSON: parsing the request answers 400
+    if has_nul_character(request):
+        raise HTTPException(400, "The request has a NUL character (\\u0000), which no field takes")
+
+
+def has_nul_character(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\0" in value
+    if isinstance(value, dict):
+        return any(has_nul_character(key) or has_nul_character(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(has_nul_character(item) for item in value)
+    return False
 
 
 def clamp_page_size(request: ChatKitReq, settings: Settings) -> None:

@@ -54,6 +54,20 @@ async def test_a_message_with_small_tag_data_is_answered(chatkit: ChatKitClient)
     assert response.status_code == 200
 
 
+@pytest.mark.parametrize(
+    "message",
+    [user_input("nul \0 in text"), {**user_input("hi"), "attachments": ["\0"]}],
+    ids=["text", "attachment id"],
+)
+async def test_a_nul_character_gets_400_and_starts_no_thread(chatkit: ChatKitClient, message: dict):
+    response = await chatkit.post("threads.create", input=message)
+    page = (await chatkit.post("threads.list")).json()
+
+    assert response.status_code == 400
+    assert "NUL" in response.json()["detail"]
+    assert page["data"] == []
+
+
 async def test_a_tool_output_over_the_limit_gets_400(chatkit: ChatKitClient):
     thread_id, _ = await chatkit.create_thread("hello")
 

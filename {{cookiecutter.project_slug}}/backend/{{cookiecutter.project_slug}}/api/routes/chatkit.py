@@ -14,7 +14,7 @@ from ...attachments import request_base_url
 from ...chatkit_server import UNSUPPORTED_REQUEST_TYPES
 from ...graceful_shutdown import Turns
 from ...logs import annotate_request
-from ...quotas import check_quotas, clamp_page_size
+from ...quotas import check_no_nul_characters, check_quotas, clamp_page_size
 from ...rate_limits import TURN_REQUEST_TYPES
 from ..deps import (
     ChatKitServerDep,
@@ -45,6 +45,7 @@ async def chatkit(
     """The ChatKit protocol: SSE for streaming requests, JSON for the rest."""
     annotate_request(user_id=context.user_id)
     body = await read_body(request, settings.max_body_bytes)
+    check_no_nul_characters(body)
     chatkit_request = server.parse_request(body)
     annotate_request(thread_id=getattr(chatkit_request.params, "thread_id", None))
     if chatkit_request.type in UNSUPPORTED_REQUEST_TYPES:
