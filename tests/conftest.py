@@ -17,8 +17,18 @@ def baked(request: pytest.FixtureRequest, cookies_session) -> tuple[dict[str, st
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Start the longest tests first, so that the quick ones fill the other workers meanwhile."""
-    items.sort(key=estimated_minutes, reverse=True)
+    """Start the longest tests first, one on each worker, so the quick ones fill the gaps.
+
+    pytest-xdist hands each worker two consecutive tests to begin with, then one at a time as
+    they finish: in plain longest-first order one worker would get the two longest tests, one
+    after the other, so each long test is followed by the quickest one left.
+    """
+    by_length = sorted(items, key=estimated_minutes, reverse=True)
+    items[:] = []
+    while by_length:
+        items.append(by_length.pop(0))
+        if by_length:
+            items.append(by_length.pop())
 
 
 def estimated_minutes(item: pytest.Item) -> float:
