@@ -1,6 +1,7 @@
 """Fast checks on every variant: it bakes into a clean project that passes its static checks."""
 
 import re
+from fnmatch import fnmatch
 from pathlib import Path
 
 import pytest
@@ -27,7 +28,27 @@ STATIC_CHECKS = {
 
 
 def project_files(project: Path) -> list[Path]:
-    return [path for path in project.rglob("*") if path.is_file()]
+    """The files the bake wrote, not those its tools leave once run (caches, test output)."""
+    return [
+        path
+        for path in project.rglob("*")
+        if path.is_file() and not git_ignores(project, path.relative_to(project))
+    ]
+
+
+def git_ignores(project: Path, path: Path) -> bool:
+    """Whether the project's .gitignore keeps `path` out (its simple patterns: names, dirs/)."""
+    lines = (project / ".gitignore").read_text().splitlines()
+    patterns = [line for line in lines if line and not line.startswith("#")]
+    for pattern in patterns:
+        if pattern.endswith("/"):
+            directory = pattern.rstrip("/")
+            prefixes = [path.parents[i].as_posix() for i in range(len(path.parts) - 1)]
+            if directory in path.parts[:-1] or directory in prefixes:
+                return True
+        elif fnmatch(path.name, pattern):
+            return True
+    return False
 
 
 def python_sources(project: Path) -> list[Path]:
