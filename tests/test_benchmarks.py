@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 RUN = Path(__file__).parents[1] / "benchmarks" / "run.py"
 
 # What the load benchmark reports for the backend and for the baseline alike, and their ratio.
@@ -32,6 +34,7 @@ SHARED_FIGURES = {
 }
 
 
+@pytest.mark.slow(minutes=1.5)
 def test_the_quick_load_benchmark_measures_a_default_bake_against_the_baseline(tmp_path: Path):
     report = run_quick("load", tmp_path)
 
@@ -49,6 +52,7 @@ def test_the_quick_load_benchmark_measures_a_default_bake_against_the_baseline(t
     assert {name: value for name, value in figures.items() if not positive(value)} == {}
 
 
+@pytest.mark.slow(minutes=0.3)
 def test_the_quick_cost_by_layer_measures_each_layer_of_a_default_bake(tmp_path: Path):
     layers = run_quick("layers", tmp_path)["layers"]
 

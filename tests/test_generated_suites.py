@@ -19,7 +19,7 @@ def assert_the_suite_passed(result) -> None:
     assert "failed" not in summary and "error" not in summary
 
 
-@pytest.mark.slow(minutes=3)
+@pytest.mark.slow(minutes=8)
 @pytest.mark.parametrize("baked", FULL_SUITE_VARIANTS, ids=variant_id, indirect=True)
 def test_the_generated_full_suite_passes(baked):
     _, project = baked
