@@ -36,7 +36,9 @@ SHARED_FIGURES = {
 
 @pytest.mark.slow(minutes=1.5)
 def test_the_quick_load_benchmark_measures_a_default_bake_against_the_baseline(tmp_path: Path):
-    report = run_quick("load", tmp_path)
+    # Without the comparison with a second worker process: three more server starts, and about
+    # half the test's time, which the template's CI cannot spare. Full runs make it.
+    report = run_quick("load", tmp_path, "--workers", "1")
 
     assert (report["config"]["provider"], report["config"]["store"]) == ("gemini", "sqlite")
     assert SHARED_FIGURES - report["backend"].keys() == set()
@@ -46,7 +48,7 @@ def test_the_quick_load_benchmark_measures_a_default_bake_against_the_baseline(t
     assert report["gc"]["backend"]["collections"] > 0
     figures = {
         f"{section}.{name}": value
-        for section in ("backend", "baseline", "ratios", "workers")  # SQLite: workers compared
+        for section in ("backend", "baseline", "ratios")
         for name, value in report[section].items()
     }
     assert {name: value for name, value in figures.items() if not positive(value)} == {}
@@ -65,11 +67,11 @@ def test_the_quick_cost_by_layer_measures_each_layer_of_a_default_bake(tmp_path:
     assert [layer for layer in layers if not positive(layer["cpu_ms_per_turn"])] == []
 
 
-def run_quick(measurement: str, tmp_path: Path) -> dict:
+def run_quick(measurement: str, tmp_path: Path, *options: str) -> dict:
     """Run `benchmarks/run.py measurement --quick` on a fresh bake; the JSON it writes."""
     output = tmp_path / "figures.json"
     result = subprocess.run(
-        [sys.executable, str(RUN), measurement, "--quick", "--json", str(output)],
+        [sys.executable, str(RUN), measurement, "--quick", "--json", str(output), *options],
         capture_output=True,
         text=True,
         timeout=600,
